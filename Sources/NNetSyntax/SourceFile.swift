@@ -1,0 +1,73 @@
+// A source text with precomputed line starts, so offsets map to line:column by binary search.
+// Stage: syntax (shared by every later stage for diagnostics).
+
+/// One `.nnet` source: a file, or one REPL entry. A class so that ranges can refer to it cheaply.
+public final class SourceFile: @unchecked Sendable {
+    /// The name shown in diagnostics (`model.nnet`, `<repl:3>`).
+    public let name: String
+    public let text: String
+    /// The UTF-8 bytes of `text`; offsets in ranges index this array.
+    public let bytes: [UInt8]
+    /// Byte offset of the first character of each line.
+    public let lineStarts: [Int]
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+        self.bytes = Array(text.utf8)
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(offset + 1)
+        }
+        self.lineStarts = starts
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    public func lineColumn(of offset: Int) -> (line: Int, column: Int) {
+        let clamped = max(0, min(offset, bytes.count))
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= clamped { low = mid } else { high = mid - 1 }
+        }
+        let start = lineStarts[low]
+        let column = String(decoding: bytes[start..<clamped], as: UTF8.self).count + 1
+        return (low + 1, column)
+    }
+
+    /// The text of a 1-based line, without its newline.
+    public func lineText(_ line: Int) -> String {
+        guard line >= 1, line <= lineStarts.count else { return "" }
+        let start = lineStarts[line - 1]
+        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+}
+
+/// A half-open byte range `[start, end)` in a source file.
+public struct SourceRange: Sendable, CustomStringConvertible {
+    public let file: SourceFile
+    public let start: Int
+    public let end: Int
+
+    public init(file: SourceFile, start: Int, end: Int) {
+        self.file = file
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// The smallest range covering both.
+    public func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(file: file, start: min(start, other.start), end: max(end, other.end))
+    }
+
+    /// The source text the range covers.
+    public var text: String { String(decoding: file.bytes[start..<min(end, file.bytes.count)], as: UTF8.self) }
+
+    /// `file:line:col` of the start.
+    public var description: String {
+        let (line, column) = file.lineColumn(of: start)
+        return "\(file.name):\(line):\(column)"
+    }
+}
