@@ -30,6 +30,20 @@ public enum Reference {
         }
     }
 
+    /// C = activation(op(A)·op(B) + bias (+ C if `accumulate`)): a dense layer's forward pass in
+    /// one call. bias (n) is broadcast over rows and may be nil.
+    public static func gemmBiasActivation(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                                          a: UnsafePointer<Float>, lda: Int,
+                                          b: UnsafePointer<Float>, ldb: Int,
+                                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                                          bias: UnsafePointer<Float>?, activation: ActivationKind) {
+        gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+             c: c, ldc: ldc, accumulate: accumulate)
+        for i in 0..<m {
+            for j in 0..<n { c[i * ldc + j] = activation.apply(c[i * ldc + j] + (bias?[j] ?? 0)) }
+        }
+    }
+
     // MARK: - Pointwise
 
     /// y(m, n) = activation(x(m, n) + bias(n)); `bias` may be nil. x and y may alias.

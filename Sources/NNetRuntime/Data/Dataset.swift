@@ -28,6 +28,25 @@ public struct Dataset: Sendable {
     public var count: Int { featureSize == 0 ? 0 : features.count / featureSize }
     /// True when targets are class indices (sparse labels).
     public var hasClassLabels: Bool { targetShape.isEmpty && classCount != nil }
+
+    /// Checks that features and targets hold whole samples of the declared shapes, the same number of
+    /// each, and that class labels are whole numbers in 0..<classCount. Throws DataError naming the dataset.
+    public func validate() throws {
+        guard featureShape.allSatisfy({ $0 > 0 }), targetShape.allSatisfy({ $0 > 0 }) else {
+            throw DataError(path: nil, "\(name): shapes must be positive, got features \(featureShape), targets \(targetShape)")
+        }
+        guard features.count % featureSize == 0 else {
+            throw DataError(path: nil, "\(name): \(features.count) feature values are not whole samples of \(featureShape)")
+        }
+        guard targets.count == count * targetSize else {
+            throw DataError(path: nil, "\(name): \(count) samples need \(count * targetSize) target values "
+                            + "(shape \(targetShape)), found \(targets.count)")
+        }
+        if hasClassLabels, let classCount,
+           let index = targets.firstIndex(where: { !($0 >= 0 && $0 < Float(classCount) && $0 == $0.rounded()) }) {
+            throw DataError(path: nil, "\(name): label \(targets[index]) of sample \(index) is not in 0..<\(classCount)")
+        }
+    }
 }
 
 /// A named collection of splits: `fashion.train`, `fashion.test`, `points.validation`.

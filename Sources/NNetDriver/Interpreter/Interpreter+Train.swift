@@ -1,0 +1,227 @@
+// `train`, `evaluate` and `predict` statements: settings, optimizers, compatibility checks,
+// progress and the event log. Stage: driver.
+
+import NNetSyntax
+import NNetIR
+import NNetRuntime
+
+extension Interpreter {
+    static let trainSettings = Signature("train", [
+        ParameterSpec("loss", expects: LossKind.allCases.map(\.rawValue).joined(separator: ", "), required: true),
+        ParameterSpec("optimizer", expects: "gd(lr: …), sgd(lr: …, momentum: …, nesterov: …) or adam(lr: …)"),
+        ParameterSpec("epochs", expects: "a positive integer"),
+        ParameterSpec("batch", expects: "samples per step (gd uses the whole dataset)"),
+        ParameterSpec("seed", expects: "an integer seed for shuffling and dropout"),
+        ParameterSpec("shuffle", expects: "true or false"),
+        ParameterSpec("metrics", expects: "a list such as [accuracy]"),
+        ParameterSpec("validation", expects: "a dataset such as data.test, evaluated after each epoch"),
+        ParameterSpec("report_every", expects: "print one line every N epochs (the log gets every epoch)"),
+    ])
+
+    static let optimizers: [String: Signature] = [
+        "gd": Signature("optimizer 'gd'", [ParameterSpec("lr", expects: "a positive learning rate", positional: true)]),
+        "sgd": Signature("optimizer 'sgd'", [
+            ParameterSpec("lr", expects: "a positive learning rate", positional: true),
+            ParameterSpec("momentum", expects: "a number in [0, 1)"),
+            ParameterSpec("nesterov", expects: "true or false"),
+        ]),
+        "adam": Signature("optimizer 'adam'", [
+            ParameterSpec("lr", expects: "a positive learning rate", positional: true),
+            ParameterSpec("beta1", expects: "a number in [0, 1)"),
+            ParameterSpec("beta2", expects: "a number in [0, 1)"),
+            ParameterSpec("epsilon", expects: "a small positive number"),
+        ]),
+    ]
+
+    func train(_ modelName: Identifier, on datasetExpr: Expr, settings: [Setting], statement: Statement) throws {
+        var entry = try modelEntry(modelName)
+        let configuration: TrainingConfiguration
+        let reportEvery: Int
+        var validationExpr: Expr?
+        do throws(Diagnostic) {
+            var arguments: [EvaluatedArgument] = []
+            for setting in settings {
+                if setting.key.name == "validation" {
+                    validationExpr = setting.value
+                    arguments.append(EvaluatedArgument(label: setting.key, value: Value(.symbol("_"), range: setting.value.range)))
+                    continue
+                }
+                arguments.append(EvaluatedArgument(label: setting.key, value: try Evaluator.evaluate(setting.value, in: constants)))
+            }
+            let bound = try Binder.bind(arguments, to: Interpreter.trainSettings, at: statement.range)
+            configuration = try trainingConfiguration(bound)
+            reportEvery = try bound.integer("report_every", default: 1, minimum: 1)
+        } catch {
+            throw StatementFailure.diagnostics([error])
+        }
+        let data = try dataset(datasetExpr)
+        let validation = try validationExpr.map { try dataset($0) } ?? nil
+        entry.loss = configuration.loss
+        entry.metrics = configuration.metrics
+        models[modelName.name] = entry
+        if options.checkOnly { return describeTrainingGraph(entry.lowered, loss: configuration.loss) }
+        guard let (trainData, trainName) = data, let instance = entry.instance else { return }
+        try checkCompatibility(entry.lowered, configuration.loss, trainData, trainName, at: datasetExpr.range)
+        if let validation, let validationExpr {
+            try checkCompatibility(entry.lowered, configuration.loss, validation.data, validation.name, at: validationExpr.range)
+        }
+        let reporter = TrainingReporter(console: console, log: options.log, every: reportEvery)
+        let trainer = Trainer(instance: instance, configuration: configuration, useReference: options.useReference)
+        do {
+            try trainer.train(on: trainData, validation: validation?.data, observer: reporter)
+        } catch let error as TrainingError {
+            reporter.abandonLine()
+            throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+        }
+    }
+
+    private func trainingConfiguration(_ bound: BoundArguments) throws(Diagnostic) -> TrainingConfiguration {
+        let loss = LossKind(rawValue: try bound.symbol("loss", choices: LossKind.allCases.map(\.rawValue)))!
+        let optimizer = try optimizerSettings(bound["optimizer"])
+        let epochs = try bound.integer("epochs", default: 1, minimum: 1)
+        var batch: Int? = try bound.integer("batch", default: 32, minimum: 1)
+        if optimizer.kind == .gd {
+            if let given = bound["batch"] {
+                throw .error("invalid-argument", "gd uses the whole dataset in every step, so it takes no 'batch'", at: given.range,
+                             help: "use sgd(lr: …) for mini-batches")
+            }
+            batch = nil
+        }
+        let seed = UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0))
+        let shuffle = try bound.bool("shuffle", default: true)
+        var metrics: [Metric] = []
+        if let value = bound["metrics"] {
+            let items: [Value]
+            if case .list(let list) = value.kind { items = list } else { items = [value] }
+            for item in items {
+                let name = try BoundArguments.symbol(item, choices: Metric.allCases.map(\.rawValue), what: "metric")
+                metrics.append(Metric(rawValue: name)!)
+            }
+        }
+        return TrainingConfiguration(loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batch, seed: seed,
+                                     shuffle: shuffle, metrics: metrics)
+    }
+
+    /// `adam`, `adam(lr: 0.001)`, `sgd(0.1, momentum: 0.9)`, `gd(lr: 0.5)`.
+    private func optimizerSettings(_ value: Value?) throws(Diagnostic) -> OptimizerSettings {
+        guard let value else { return OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 0.001) }
+        let name: Identifier
+        var arguments: [EvaluatedArgument] = []
+        switch value.kind {
+        case .symbol(let s): name = Identifier(s, range: value.range)
+        case .call(let callee, let args): name = callee; arguments = args
+        default:
+            throw .error("type-mismatch", "expected an optimizer such as adam(lr: 0.001), found \(value.kindName) '\(value)'", at: value.range)
+        }
+        guard let signature = Interpreter.optimizers[name.name] else {
+            throw .error("unknown-optimizer", "unknown optimizer '\(name.name)'", at: name.range,
+                         help: closestMatch(to: name.name, in: Array(Interpreter.optimizers.keys)).map { "did you mean '\($0)'?" }
+                            ?? "optimizers: \(Interpreter.optimizers.keys.sorted().joined(separator: ", "))")
+        }
+        let bound = try Binder.bind(arguments, to: signature, at: value.range)
+        let defaultRate = name.name == "adam" ? 0.001 : 0.01
+        let lr = Float(try bound.number("lr", default: defaultRate, in: 1e-12...1e6))
+        switch name.name {
+        case "gd":
+            return OptimizerSettings(kind: .gd, learningRate: lr)
+        case "sgd":
+            let momentum = Float(try bound.number("momentum", default: 0, in: 0...1, exclusiveUpper: true))
+            let nesterov = try bound.bool("nesterov", default: false)
+            if nesterov && momentum == 0 {
+                throw .error("invalid-argument", "nesterov needs a momentum above 0", at: bound["nesterov"]!.range)
+            }
+            return OptimizerSettings(kind: .sgd(momentum: momentum, nesterov: nesterov), learningRate: lr)
+        default:
+            let beta1 = Float(try bound.number("beta1", default: 0.9, in: 0...1, exclusiveUpper: true))
+            let beta2 = Float(try bound.number("beta2", default: 0.999, in: 0...1, exclusiveUpper: true))
+            let epsilon = Float(try bound.number("epsilon", default: 1e-8, in: 0...1))
+            return OptimizerSettings(kind: .adam(beta1: beta1, beta2: beta2, epsilon: epsilon), learningRate: lr)
+        }
+    }
+
+    /// `check --dump ir` / `--plan`: the training step's graph, with the target shape the loss implies.
+    private func describeTrainingGraph(_ model: LoweredModel, loss: LossKind) {
+        guard options.dumpIR || options.showPlan else { return }
+        let targetShape = loss == .sparseCategoricalCrossEntropy ? [] : model.outputShape
+        let graph = GraphBuilder.training(model, loss: loss, targetShape: targetShape)
+        if options.dumpIR { console.writeOut(graph.dump(title: "training step of \(model.name)")) }
+        if options.showPlan { console.writeOut(PlanDescription.render(graph, model: model)) }
+    }
+
+    func checkCompatibility(_ model: LoweredModel, _ loss: LossKind?, _ data: Dataset, _ name: String,
+                            at range: SourceRange) throws {
+        if let problem = Compatibility.problem(model: model, loss: loss, dataset: data, datasetName: name) {
+            throw StatementFailure.diagnostics([.error("data-mismatch", problem.message, at: range,
+                                                       notes: [DiagnosticNote("model '\(model.name)' defined here", at: model.declaration.name.range)],
+                                                       help: problem.help)])
+        }
+    }
+
+    func evaluate(_ modelName: Identifier, on datasetExpr: Expr) throws {
+        let entry = try modelEntry(modelName)
+        guard let (data, name) = try dataset(datasetExpr), let instance = entry.instance else { return }
+        let loss = entry.loss ?? defaultLoss(entry.lowered, data)
+        try checkCompatibility(entry.lowered, loss, data, name, at: datasetExpr.range)
+        var metrics = entry.metrics
+        if metrics.isEmpty, data.hasClassLabels || entry.lowered.finalActivation == .softmax { metrics = [.accuracy] }
+        let result = Evaluation.evaluate(instance, on: data, loss: loss, metrics: metrics, useReference: options.useReference)
+        let parts = ["loss \(formatMetric(result.loss))"] + result.metrics.map { "\($0.name) \(formatMetric($0.value))" }
+        console.line("evaluate \(modelName.name) on \(name): " + parts.joined(separator: " ") + " (\(result.samples) samples)")
+        options.log?.write(EventLog.evaluateEvent(model: modelName.name, dataset: name, loss: result.loss,
+                                                  metrics: result.metrics.map { ($0.name, $0.value) }))
+    }
+
+    /// The loss used to evaluate a model that was never trained.
+    func defaultLoss(_ model: LoweredModel, _ data: Dataset) -> LossKind {
+        if data.hasClassLabels { return (model.outputShape.last ?? 1) == 1 ? .binaryCrossEntropy : .sparseCategoricalCrossEntropy }
+        return model.finalActivation == .softmax ? .categoricalCrossEntropy : .meanSquaredError
+    }
+
+    func predict(_ modelName: Identifier, on datasetExpr: Expr, arguments: [Argument], statement: Statement) throws {
+        let entry = try modelEntry(modelName)
+        let count: Int
+        do throws(Diagnostic) {
+            let evaluated = try arguments.map { argument throws(Diagnostic) in
+                EvaluatedArgument(label: argument.label, value: try Evaluator.evaluate(argument.value, in: constants))
+            }
+            let bound = try Binder.bind(evaluated, to: Signature("predict", [
+                ParameterSpec("count", expects: "how many samples to show", positional: true),
+            ]), at: statement.range)
+            count = try bound.integer("count", default: 5, minimum: 1)
+        } catch {
+            throw StatementFailure.diagnostics([error])
+        }
+        guard let (data, name) = try dataset(datasetExpr), let instance = entry.instance else { return }
+        try checkCompatibility(entry.lowered, nil, data, name, at: datasetExpr.range)
+        let outputs = Evaluation.predict(instance, on: data, count: count)
+        console.line("predict \(modelName.name) on \(name):")
+        for (i, output) in outputs.enumerated() {
+            let target = Array(data.targets[i * max(data.targetSize, 1) ..< (i + 1) * max(data.targetSize, 1)])
+            console.line("  [\(i)] " + describePrediction(output, target: target, model: entry.lowered, data: data))
+        }
+    }
+
+    private func describePrediction(_ output: [Float], target: [Float], model: LoweredModel, data: Dataset) -> String {
+        if output.count > 1, model.finalActivation == .softmax || data.classCount != nil {
+            let best = output.indices.max { output[$0] < output[$1] } ?? 0
+            let truth = data.hasClassLabels ? Int(target[0]) : (target.indices.max { target[$0] < target[$1] } ?? 0)
+            let probability = model.finalActivation == .softmax ? String(format3(output[best])) : nil
+            return "class \(best)" + (probability.map { " (p \($0))" } ?? "") + ", label \(truth)"
+        }
+        return "prediction \(formatValues(output)), target \(formatValues(target))"
+    }
+}
+
+func formatMetric(_ value: Double) -> String {
+    let magnitude = abs(value)
+    if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5) { return String(format: "%.4e", value) }
+    return String(format: "%.4f", value)
+}
+
+func format3(_ value: Float) -> String { String(format: "%.3f", Double(value)) }
+
+func formatValues(_ values: [Float]) -> String {
+    "[" + values.prefix(10).map { String(format: "%.4f", Double($0)) }.joined(separator: ", ") + (values.count > 10 ? ", …" : "") + "]"
+}
+
+import Foundation

@@ -1,0 +1,68 @@
+// The typed tensor graph: nodes in topological order with static shapes (batch excluded).
+// Stage: IR. Built by GraphBuilder from a lowered model; extended by Gradients.
+
+import NNetSyntax
+
+public typealias NodeID = Int
+
+public struct Node: Sendable {
+    public let id: NodeID
+    public let op: Op
+    public let inputs: [NodeID]
+    /// Shape of one sample (batched nodes) or of the whole tensor (parameters, the loss).
+    public let shape: [Int]
+    /// Whether a leading batch dimension precedes `shape`.
+    public let isBatched: Bool
+    /// The model layer this node belongs to (index into LoweredModel.layers), for diagnostics.
+    public let layer: Int?
+
+    public var elementsPerSample: Int { elementCount(shape) }
+}
+
+/// How a parameter tensor is initialised (deterministically from the run's seed).
+public enum Initializer: Sendable, Equatable {
+    case zeros
+    case ones
+    /// U(−√(6/(fanIn+fanOut)), +√(6/(fanIn+fanOut))): Glorot/Xavier, Keras' default for dense.
+    case glorotUniform(fanIn: Int, fanOut: Int)
+    /// N(0, 2/fanIn): He/Kaiming, suited to ReLU layers.
+    case heNormal(fanIn: Int)
+    /// U(−√(6/fanIn), +√(6/fanIn)).
+    case heUniform(fanIn: Int)
+}
+
+public struct ParameterInfo: Sendable {
+    /// `layer.weight`, e.g. `dense_1.weight`, `h1.bias`.
+    public let name: String
+    public let shape: [Int]
+    public let initializer: Initializer
+    public let layer: Int
+    public var count: Int { elementCount(shape) }
+}
+
+public struct Graph: Sendable {
+    public internal(set) var nodes: [Node] = []
+    public let parameters: [ParameterInfo]
+    public internal(set) var input: NodeID = 0
+    public internal(set) var target: NodeID?
+    /// The model's output (predictions).
+    public internal(set) var output: NodeID = 0
+    public internal(set) var loss: NodeID?
+    /// Whether the loss reads logits (its final activation fused in) rather than the output.
+    public internal(set) var lossFromLogits = false
+    /// Gradient node of each parameter, in parameter order (training graphs only).
+    public internal(set) var parameterGradients: [NodeID] = []
+
+    public init(parameters: [ParameterInfo]) {
+        self.parameters = parameters
+    }
+
+    @discardableResult
+    mutating func add(_ op: Op, _ inputs: [NodeID], shape: [Int], batched: Bool = true, layer: Int?) -> NodeID {
+        let id = nodes.count
+        nodes.append(Node(id: id, op: op, inputs: inputs, shape: shape, isBatched: batched, layer: layer))
+        return id
+    }
+
+    public subscript(_ id: NodeID) -> Node { nodes[id] }
+}

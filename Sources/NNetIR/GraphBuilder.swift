@@ -1,0 +1,69 @@
+// Builds forward graphs (inference or training mode) and training graphs (forward + loss +
+// gradients) from a lowered model. Stage: IR.
+
+import NNetSyntax
+
+public enum GraphBuilder {
+    /// The forward graph. In training mode dropout is active.
+    public static func forward(_ model: LoweredModel, training: Bool) -> Graph {
+        var graph = Graph(parameters: model.parameters)
+        graph.input = graph.add(.input, [], shape: model.inputShape, layer: nil)
+        let parameterNodes = model.parameters.indices.map { index in
+            graph.add(.parameter(index: index), [], shape: model.parameters[index].shape, batched: false,
+                      layer: model.parameters[index].layer)
+        }
+        var x = graph.input
+        for (index, layer) in model.layers.enumerated() {
+            x = layer.config.emit(&graph, x, layer.parameterIndices.map { parameterNodes[$0] }, training, index)
+        }
+        graph.output = x
+        return graph
+    }
+
+    /// Forward pass, loss against `targetShape`, and the gradient of every parameter.
+    public static func training(_ model: LoweredModel, loss: LossKind, targetShape: [Int]) -> Graph {
+        var graph = forward(model, training: true)
+        let prediction = appendLoss(loss, targetShape: targetShape, to: &graph)
+        let seed = graph.add(.lossGradient(loss, fromLogits: graph.lossFromLogits), [prediction, graph.target!],
+                             shape: graph[prediction].shape, layer: graph[graph.output].layer)
+        Gradients.appendBackward(to: &graph, from: prediction, gradient: seed)
+        return graph
+    }
+
+    /// Inference-mode forward pass plus the loss, for evaluation.
+    public static func evaluation(_ model: LoweredModel, loss: LossKind, targetShape: [Int]) -> Graph {
+        var graph = forward(model, training: false)
+        appendLoss(loss, targetShape: targetShape, to: &graph)
+        return graph
+    }
+
+    /// Adds the target and loss nodes; returns the node the loss reads.
+    /// Cross-entropy losses work on logits, the way PyTorch's do: a final softmax (categorical
+    /// losses) or sigmoid (binary) is fused into the loss, which then reads its input, giving exact
+    /// gradients and no log(0). A model without that final activation is taken to output logits.
+    @discardableResult
+    static func appendLoss(_ loss: LossKind, targetShape: [Int], to graph: inout Graph) -> NodeID {
+        graph.target = graph.add(.target, [], shape: targetShape, layer: nil)
+        var prediction = graph.output
+        var fromLogits = false
+        let outputOp = graph[graph.output].op
+        switch (loss, outputOp) {
+        case (.meanSquaredError, _):
+            break
+        case (.categoricalCrossEntropy, .softmax), (.sparseCategoricalCrossEntropy, .softmax),
+             (.binaryCrossEntropy, .activation(.sigmoid)):
+            prediction = graph[graph.output].inputs[0]
+            fromLogits = true
+        case (.binaryCrossEntropy, .softmax), (.categoricalCrossEntropy, .activation(.sigmoid)):
+            break
+        case (.sparseCategoricalCrossEntropy, _):
+            fromLogits = true
+        default:
+            fromLogits = true
+        }
+        graph.lossFromLogits = fromLogits
+        graph.loss = graph.add(.loss(loss, fromLogits: fromLogits), [prediction, graph.target!], shape: [],
+                               batched: false, layer: graph[graph.output].layer)
+        return prediction
+    }
+}

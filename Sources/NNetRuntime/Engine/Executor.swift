@@ -1,0 +1,212 @@
+// Runs a graph on batches: one arena holds every node's buffer, sized once for the largest
+// batch, so a training step allocates nothing. Stage: runtime (engine).
+
+import NNetIR
+import NNetKernels
+
+public final class Executor {
+    public let graph: Graph
+    /// The largest batch the buffers hold.
+    public let batchCapacity: Int
+    public let parameters: ParameterStore
+    /// Use the naive reference kernels (the oracle) instead of the fast ones.
+    public let useReference: Bool
+
+    private var buffers: [UnsafeMutablePointer<Float>]
+    private let arena: UnsafeMutablePointer<Float>
+    /// Scratch for losses fused with softmax (the probabilities), [batch, classes].
+    private let scratch: UnsafeMutablePointer<Float>
+    private var generator: SeededGenerator
+    /// Rows in the current batch.
+    public private(set) var batchSize = 0
+
+    public init(graph: Graph, batchCapacity: Int, parameters: ParameterStore, seed: UInt64 = 0,
+                useReference: Bool = false) {
+        self.graph = graph
+        self.batchCapacity = max(1, batchCapacity)
+        self.parameters = parameters
+        self.useReference = useReference
+        self.generator = SeededGenerator(seed: seed)
+
+        // Offsets of each node's own buffer (views and parameters own none).
+        var offsets = [Int](repeating: -1, count: graph.nodes.count)
+        var total = 0
+        var scratchSize = 1
+        for node in graph.nodes {
+            switch node.op {
+            case .parameter, .reshape: continue
+            case .dropout:
+                // Output followed by its mask.
+                offsets[node.id] = total
+                total += Executor.aligned(2 * Executor.elements(node, batchCapacity))
+            default:
+                offsets[node.id] = total
+                total += Executor.aligned(Executor.elements(node, batchCapacity))
+            }
+            if case .loss = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], batchCapacity)) }
+            if case .lossGradient = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], batchCapacity)) }
+        }
+        arena = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
+        arena.initialize(repeating: 0, count: max(total, 1))
+        scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
+        scratch.initialize(repeating: 0, count: scratchSize)
+        var resolved = [UnsafeMutablePointer<Float>](repeating: arena, count: graph.nodes.count)
+        for node in graph.nodes {
+            switch node.op {
+            case .parameter(let index): resolved[node.id] = parameters.pointer(index)
+            case .reshape: resolved[node.id] = resolved[node.inputs[0]]
+            default: resolved[node.id] = arena + offsets[node.id]
+            }
+        }
+        buffers = resolved
+    }
+
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+    }
+
+    private static func aligned(_ n: Int) -> Int { (n + 15) & ~15 }
+    private static func elements(_ node: Node, _ batch: Int) -> Int {
+        node.isBatched ? batch * node.elementsPerSample : max(1, node.elementsPerSample)
+    }
+
+    /// The buffer of a node (for inputs: fill it; for outputs: read it). Batched nodes hold
+    /// `batchSize` rows.
+    public func buffer(_ node: NodeID) -> UnsafeMutablePointer<Float> { buffers[node] }
+
+    /// The generator dropout draws from (part of a checkpoint's state).
+    public var randomState: [UInt64] {
+        get { generator.stateWords }
+        set { generator.stateWords = newValue }
+    }
+
+    /// Runs every node in order: forward, loss and (in a training graph) backward.
+    /// `rows` is the number of samples in the input buffers.
+    public func run(rows: Int) {
+        precondition(rows >= 1 && rows <= batchCapacity, "batch of \(rows) exceeds capacity \(batchCapacity)")
+        batchSize = rows
+        for node in graph.nodes { execute(node) }
+    }
+
+    /// The loss computed by the last run.
+    public var loss: Float { graph.loss.map { buffers[$0][0] } ?? .nan }
+
+    // MARK: - Dispatch
+
+    private func rows(_ node: Node) -> Int {
+        batchSize * elementCount(Array(node.shape.dropLast()))
+    }
+
+    private func execute(_ node: Node) {
+        let y = buffers[node.id]
+        let input = { (i: Int) in UnsafePointer(self.buffers[node.inputs[i]]) }
+        switch node.op {
+        case .input, .target, .parameter, .reshape:
+            return
+        case .matmul:
+            let x = graph[node.inputs[0]], w = graph[node.inputs[1]]
+            let (m, k, n) = (rows(x), w.shape[0], w.shape[1])
+            gemm(false, false, m, n, k, input(0), k, input(1), n, y, n, false)
+        case .biasAdd:
+            let columns = node.shape.last ?? 1
+            biasActivation(input(0), input(1), rows(node), columns, .linear, y)
+        case .activation(let kind):
+            biasActivation(input(0), nil, rows(node), node.shape.last ?? 1, kind, y)
+        case .softmax:
+            let columns = node.shape.last ?? 1
+            useReference ? Reference.softmax(input(0), rows: rows(node), columns: columns, output: y)
+                : Kernels.softmax(input(0), rows: rows(node), columns: columns, output: y)
+        case .dropout(let rate):
+            let count = batchSize * node.elementsPerSample
+            let mask = y + count
+            let keep = 1 / (1 - rate)
+            for i in 0..<count { mask[i] = generator.nextFloat() < rate ? 0 : keep }
+            Kernels.multiply(input(0), mask, output: y, count: count)
+        case .loss(let kind, let fromLogits):
+            y[0] = lossKernel(kind, fromLogits: fromLogits, prediction: node.inputs[0], target: node.inputs[1], gradient: nil)
+        case .lossGradient(let kind, let fromLogits):
+            _ = lossKernel(kind, fromLogits: fromLogits, prediction: node.inputs[0], target: node.inputs[1], gradient: y)
+        case .matmulInputGradient:
+            // dX[m, k] = dY[m, n] · W[k, n]ᵀ
+            let w = graph[node.inputs[1]]
+            let (m, k, n) = (rows(node), w.shape[0], w.shape[1])
+            gemm(false, true, m, k, n, input(0), n, input(1), n, y, k, false)
+        case .matmulWeightGradient:
+            // dW[k, n] = X[m, k]ᵀ · dY[m, n]
+            let x = graph[node.inputs[0]]
+            let (m, k, n) = (rows(x), node.shape[0], node.shape[1])
+            gemm(true, false, k, n, m, input(0), k, input(1), n, y, n, false)
+        case .biasGradient:
+            let dy = graph[node.inputs[0]]
+            let columns = node.shape.last ?? 1
+            useReference ? Reference.columnSums(input(0), rows: rows(dy), columns: columns, output: y, accumulate: false)
+                : Kernels.columnSums(input(0), rows: rows(dy), columns: columns, output: y, accumulate: false)
+        case .activationGradient(let kind):
+            let count = batchSize * node.elementsPerSample
+            useReference ? Reference.activationBackward(kind, output: input(0), gradient: input(1), result: y, count: count)
+                : Kernels.activationBackward(kind, output: input(0), gradient: input(1), result: y, count: count)
+        case .softmaxGradient:
+            let columns = node.shape.last ?? 1
+            useReference ? Reference.softmaxBackward(output: input(0), gradient: input(1), rows: rows(node), columns: columns, result: y)
+                : Kernels.softmaxBackward(output: input(0), gradient: input(1), rows: rows(node), columns: columns, result: y)
+        case .dropoutGradient:
+            let count = batchSize * node.elementsPerSample
+            Kernels.multiply(input(1), UnsafePointer(buffers[node.inputs[0]] + count), output: y, count: count)
+        case .add:
+            let count = node.isBatched ? batchSize * node.elementsPerSample : node.elementsPerSample
+            y.update(from: buffers[node.inputs[0]], count: count)
+            Kernels.add(input(1), into: y, count: count)
+        }
+    }
+
+    private func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        if useReference {
+            Reference.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                           c: c, ldc: ldc, accumulate: accumulate)
+        } else {
+            Kernels.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                         c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    private func biasActivation(_ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ rows: Int, _ columns: Int,
+                                _ kind: ActivationKind, _ y: UnsafeMutablePointer<Float>) {
+        useReference ? Reference.biasActivation(x, bias: bias, rows: rows, columns: columns, activation: kind, output: y)
+            : Kernels.biasActivation(x, bias: bias, rows: rows, columns: columns, activation: kind, output: y)
+    }
+
+    private func lossKernel(_ kind: LossKind, fromLogits: Bool, prediction: NodeID, target: NodeID,
+                            gradient: UnsafeMutablePointer<Float>?) -> Float {
+        let p = UnsafePointer(buffers[prediction]), t = UnsafePointer(buffers[target])
+        let node = graph[prediction]
+        let columns = node.shape.last ?? 1
+        let rows = self.rows(node)
+        let count = batchSize * node.elementsPerSample
+        switch (kind, fromLogits) {
+        case (.meanSquaredError, _):
+            return useReference ? Reference.meanSquaredError(prediction: p, target: t, count: count, gradient: gradient)
+                : Kernels.meanSquaredError(prediction: p, target: t, count: count, gradient: gradient)
+        case (.binaryCrossEntropy, true):
+            return useReference ? Reference.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient)
+                : Kernels.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient)
+        case (.binaryCrossEntropy, false):
+            return useReference ? Reference.binaryCrossEntropy(probabilities: p, target: t, count: count, gradient: gradient)
+                : Kernels.binaryCrossEntropy(probabilities: p, target: t, count: count, gradient: gradient)
+        case (.categoricalCrossEntropy, true):
+            return useReference
+                ? Reference.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+                : Kernels.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+        case (.categoricalCrossEntropy, false):
+            return useReference
+                ? Reference.categoricalCrossEntropy(probabilities: p, target: t, rows: rows, columns: columns, gradient: gradient)
+                : Kernels.categoricalCrossEntropy(probabilities: p, target: t, rows: rows, columns: columns, gradient: gradient)
+        case (.sparseCategoricalCrossEntropy, _):
+            return useReference
+                ? Reference.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+                : Kernels.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+        }
+    }
+}
