@@ -30,8 +30,8 @@ let package = Package(
         .testTarget(name: "NNetSyntaxTests", dependencies: ["NNetSyntax"]),
         .testTarget(name: "NNetKernelsTests", dependencies: ["NNetKernels"]),
         .testTarget(name: "NNetIRTests", dependencies: ["NNetIR", "NNetSyntax"]),
-        .testTarget(name: "NNetRuntimeTests", dependencies: ["NNetRuntime", "NNetIR", "NNetKernels"]),
-        .testTarget(name: "NNetDriverTests", dependencies: ["NNetDriver", "NNetSyntax"],
-                    resources: [.copy("Cases")]),
+        .testTarget(name: "NNetRuntimeTests", dependencies: ["NNetRuntime", "NNetIR", "NNetKernels", "NNetSyntax"]),
+        .testTarget(name: "NNetDriverTests", dependencies: ["NNetDriver", "NNetSyntax", "NNetRuntime"],
+                    exclude: ["Cases"]),
     ]
 )

@@ -85,3 +85,36 @@ public enum Op: Sendable, Equatable {
         }
     }
 }
+
+extension Op {
+    /// The op's kind without its parameters (`activation`, not `activation(relu)`).
+    public var kindName: String {
+        switch self {
+        case .input: return "input"
+        case .target: return "target"
+        case .parameter: return "parameter"
+        case .matmul: return "matmul"
+        case .biasAdd: return "bias_add"
+        case .activation: return "activation"
+        case .softmax: return "softmax"
+        case .reshape: return "reshape"
+        case .dropout: return "dropout"
+        case .loss: return "loss"
+        case .lossGradient: return "loss_grad"
+        case .matmulInputGradient: return "matmul_grad_input"
+        case .matmulWeightGradient: return "matmul_grad_weight"
+        case .biasGradient: return "bias_grad"
+        case .activationGradient: return "activation_grad"
+        case .softmaxGradient: return "softmax_grad"
+        case .dropoutGradient: return "dropout_grad"
+        case .add: return "add"
+        }
+    }
+
+    /// Every kind name; `kindName`'s exhaustive switch and this list change together.
+    public static let allKindNames = [
+        "input", "target", "parameter", "matmul", "bias_add", "activation", "softmax", "reshape", "dropout", "loss",
+        "loss_grad", "matmul_grad_input", "matmul_grad_weight", "bias_grad", "activation_grad", "softmax_grad",
+        "dropout_grad", "add",
+    ]
+}

@@ -64,8 +64,9 @@ public struct BoundArguments: Sendable {
                          at: value.range)
         }
         if let range, !range.contains(v) || (exclusiveUpper && v == range.upperBound) {
-            let upper = exclusiveUpper ? "\(range.upperBound))" : "\(range.upperBound)]"
-            throw .error("value-out-of-range", "'\(name)' of \(owner) must be in [\(range.lowerBound), \(upper), found \(v)",
+            let upper = formatNumber(range.upperBound) + (exclusiveUpper ? ")" : "]")
+            throw .error("value-out-of-range",
+                         "'\(name)' of \(owner) must be in [\(formatNumber(range.lowerBound)), \(upper), found \(formatNumber(v))",
                          at: value.range)
         }
         return v
@@ -117,7 +118,7 @@ public struct BoundArguments: Sendable {
     /// A name from `choices` (`relu`), returned with its range.
     public func symbol(_ name: String, choices: [String], default fallback: String? = nil) throws(Diagnostic) -> String {
         guard let value = values[name] else { return try missing(name, fallback) }
-        return try BoundArguments.symbol(value, choices: choices, what: "\(name) of \(owner)")
+        return try BoundArguments.symbol(value, choices: choices, what: name)
     }
 
     public static func symbol(_ value: Value, choices: [String], what: String) throws(Diagnostic) -> String {
@@ -188,4 +189,9 @@ public enum Binder {
         }
         return BoundArguments(owner: signature.owner, values: values, range: range)
     }
+}
+
+/// `1` rather than `1.0`; other values as Swift prints them.
+func formatNumber(_ v: Double) -> String {
+    v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
 }

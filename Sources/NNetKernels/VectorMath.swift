@@ -76,6 +76,75 @@ enum Vector {
         }
     }
 
+    /// Natural log for positive normal x (Cephes `logf`): x = 2^e·m with m in [√½, √2), log(m) by
+    /// a degree-9 polynomial in m - 1, plus e·ln2 in two parts. Error ≤ 2 ulp (tested against
+    /// `logf`). 0 gives a large negative finite value, negatives and NaN unspecified: every caller
+    /// clips its argument to ≥ 1e-7 or ≥ Float.leastNormalMagnitude first.
+    @inline(__always) static func log(_ x: F) -> F {
+        let bits: SIMD16<Int32> = unsafeBitCast(x, to: SIMD16<Int32>.self)
+        var e = F((bits &>> 23) &- 126)
+        var m: F = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: F.self)  // mantissa in [0.5, 1)
+        let small = m .< 0.707106781186547524
+        e = e.replacing(with: e - 1, where: small)
+        m = (m - 1).replacing(with: m + m - 1, where: small)
+        let z = m * m
+        var p = F(repeating: 7.0376836292e-2)
+        p = F(repeating: -1.1514610310e-1).addingProduct(p, m)
+        p = F(repeating: 1.1676998740e-1).addingProduct(p, m)
+        p = F(repeating: -1.2420140846e-1).addingProduct(p, m)
+        p = F(repeating: 1.4249322787e-1).addingProduct(p, m)
+        p = F(repeating: -1.6668057665e-1).addingProduct(p, m)
+        p = F(repeating: 2.0000714765e-1).addingProduct(p, m)
+        p = F(repeating: -2.4999993993e-1).addingProduct(p, m)
+        p = F(repeating: 3.3333331174e-1).addingProduct(p, m)
+        var y = p * m * z
+        y = y.addingProduct(e, F(repeating: -2.12194440e-4))
+        y = y.addingProduct(z, F(repeating: -0.5))
+        return (m + y).addingProduct(e, F(repeating: 0.693359375))
+    }
+
+    /// log(1 + u) for u ≥ 0, accurate for tiny u: log(w)·u/(w - 1) with w = 1 + u corrects the
+    /// rounding of w (Goldberg's trick); u when w rounds to 1.
+    @inline(__always) static func log1p(_ u: F) -> F {
+        let w = 1 + u
+        let d = w - 1
+        return (log(w) * (u / d)).replacing(with: u, where: d .== 0)
+    }
+
+    // MARK: - Loops
+
+    /// Calls `body(offset, lanes)` for offset = 0, 16, 32, ... with lanes = 16, then once with
+    /// lanes = count % 16 if non-zero. Use `load(_:lanes:)`/`store(_:_:lanes:)` inside; the main
+    /// loop's calls are inlined with lanes = 16 constant, so its branches fold away.
+    @inline(__always) static func forEach(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
+        var i = 0
+        while i &+ 16 <= count {
+            body(i, 16)
+            i &+= 16
+        }
+        if i < count { body(i, count &- i) }
+    }
+
+    /// `lanes` floats from p, the rest `padding`.
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, lanes: Int, padding: Float = 0) -> F {
+        if lanes == 16 { return load(p) }
+        var v = F(repeating: padding)
+        for i in 0..<lanes { v[i] = p[i] }
+        return v
+    }
+
+    /// Stores the first `lanes` floats of v.
+    @inline(__always) static func store(_ v: F, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 16 { store(v, p); return }
+        for i in 0..<lanes { p[i] = v[i] }
+    }
+
+    /// Adds the 16 lanes of v to an 8-lane double accumulator (exact widening, so long sums keep
+    /// float32 inputs' precision the way the reference's Double sums do).
+    @inline(__always) static func accumulate(_ v: F, into sum: inout SIMD8<Double>) {
+        sum += SIMD8<Double>(v.lowHalf) + SIMD8<Double>(v.highHalf)
+    }
+
     /// Sum of the 16 lanes.
     @inline(__always) static func sum(_ x: F) -> Float { x.sum() }
 

@@ -3,7 +3,7 @@
 
 extension Parser {
     /// model_statement = "model" identifier "{" { separator } { layer separator { separator } } [ layer ] "}" ;
-    mutating func parseModelStatement() -> StatementKind? {
+    func parseModelStatement() -> StatementKind? {
         let keyword = current
         advance()
         guard let name = expectIdentifier("a model name after 'model'") else { return nil }
@@ -21,7 +21,7 @@ extension Parser {
     /// The items of a `{ ... }` block, one per line (or `;`), from the `{` at the cursor through
     /// its `}`. A broken item is dropped after one error and parsing resumes on the next line;
     /// `nil` when the block is not closed (at end of file or at a statement keyword).
-    mutating func parseBlock<Item>(closing what: String, item parseItem: (inout Parser) -> Item?) -> [Item]? {
+    func parseBlock<Item>(closing what: String, item parseItem: (Parser) -> Item?) -> [Item]? {
         let opener = current
         advance()
         var items: [Item] = []
@@ -35,7 +35,7 @@ extension Parser {
                 return nil
             }
             let start = position
-            if let item = parseItem(&self), !panicking { items.append(item) }
+            if let item = parseItem(self), !panicking { items.append(item) }
             if panicking { synchronizeLine() }
             if position == start, !check(.rightBrace), !isSeparator { advance() }
         }
@@ -54,7 +54,7 @@ extension Parser {
     var atItemEnd: Bool { isSeparator || check(.rightBrace) || check(.endOfFile) }
 
     /// layer = [ identifier ":" ] identifier [ argument { "," argument } ] ;
-    mutating func parseLayer() -> LayerDecl? {
+    func parseLayer() -> LayerDecl? {
         let first = current
         var name: Identifier?
         if check(.identifier), peek().kind == .colon {
@@ -82,17 +82,21 @@ extension Parser {
     }
 
     /// argument = [ identifier ":" ] expression ;
-    mutating func parseArgument(expected: String) -> Argument? {
-        var label: Identifier?
-        if check(.identifier), peek().kind == .colon {
-            label = Identifier(current.text, range: current.range)
-            advance()
-            advance()
-            skipNewlinesInBrackets()
-        }
-        guard let value = parseExpression(expected: label.map { "a value for '\($0):'" } ?? expected) else {
-            return nil
-        }
+    func parseArgument(expected: String) -> Argument? {
+        let label = check(.identifier) && peekKind() == .colon ? parseLabel() : nil
+        guard let value = parseExpression(expected: label.map(Parser.valueExpected) ?? expected) else { return nil }
         return Argument(label: label, value: value)
     }
+
+    /// `name:` at the cursor, consumed, with the newlines after it inside brackets.
+    @inline(never)
+    func parseLabel() -> Identifier {
+        let label = takeIdentifier()
+        advance()
+        skipNewlinesInBrackets()
+        return label
+    }
+
+    @inline(never)
+    static func valueExpected(for label: Identifier) -> String { "a value for '\(label):'" }
 }

@@ -4,7 +4,7 @@
 
 extension Parser {
     /// program = { separator } { statement separator { separator } } [ statement ] ;
-    mutating func parseProgram() -> [Statement] {
+    func parseProgram() -> [Statement] {
         var statements: [Statement] = []
         while true {
             skipSeparators()
@@ -22,7 +22,7 @@ extension Parser {
     /// statement = let_statement | data_statement | model_statement | train_statement
     ///           | evaluate_statement | predict_statement | print_statement | save_statement
     ///           | load_statement ;
-    mutating func parseStatement() -> Statement? {
+    func parseStatement() -> Statement? {
         guard check(.identifier) else {
             error("expected a statement, found \(current.displayName)",
                   help: check(.rightBrace) ? "this '}' closes no block" : nil)
@@ -69,7 +69,7 @@ extension Parser {
     }
 
     /// `unknown statement 'trian'`, with the likeliest fix as help.
-    mutating func reportUnknownStatement() {
+    func reportUnknownStatement() {
         let word = current.text
         let help: String
         if peek().kind == .equals {
@@ -87,7 +87,7 @@ extension Parser {
 
     /// let_statement = "let" identifier "=" expression ;
     /// data_statement = "data" identifier "=" expression ;
-    mutating func parseBinding(_ binding: BindingKind, what: String) -> StatementKind? {
+    func parseBinding(_ binding: BindingKind, what: String) -> StatementKind? {
         let keyword = current.text
         advance()
         guard let name = expectIdentifier("a \(what) name after '\(keyword)'") else { return nil }
@@ -103,13 +103,13 @@ extension Parser {
     }
 
     /// evaluate_statement = "evaluate" identifier "on" expression ;
-    mutating func parseEvaluateStatement() -> StatementKind? {
+    func parseEvaluateStatement() -> StatementKind? {
         guard let (model, dataset) = parseModelOnDataset("evaluate") else { return nil }
         return .evaluate(model: model, dataset: dataset)
     }
 
     /// predict_statement = "predict" identifier "on" expression { "," argument } ;
-    mutating func parsePredictStatement() -> StatementKind? {
+    func parsePredictStatement() -> StatementKind? {
         guard let (model, dataset) = parseModelOnDataset("predict") else { return nil }
         var arguments: [Argument] = []
         while match(.comma) {
@@ -120,7 +120,7 @@ extension Parser {
     }
 
     /// The shared head of train, evaluate and predict: `KEYWORD MODEL on DATASET`.
-    mutating func parseModelOnDataset(_ keyword: String) -> (Identifier, Expr)? {
+    func parseModelOnDataset(_ keyword: String) -> (Identifier, Expr)? {
         advance()
         guard let model = expectIdentifier("a model name after '\(keyword)'"),
               expectWord("on", "expected 'on' after model name in \(keyword) statement"),
@@ -130,7 +130,7 @@ extension Parser {
     }
 
     /// print_statement = "print" expression { "," expression } ;
-    mutating func parsePrintStatement() -> StatementKind? {
+    func parsePrintStatement() -> StatementKind? {
         advance()
         guard let first = parseExpression(expected: "an expression after 'print'") else { return nil }
         var values = [first]
@@ -143,7 +143,7 @@ extension Parser {
 
     /// save_statement = "save" identifier "to" expression ;
     /// load_statement = "load" identifier "from" expression ;
-    mutating func parseSaveOrLoadStatement() -> StatementKind? {
+    func parseSaveOrLoadStatement() -> StatementKind? {
         let isSave = current.text == "save"
         let keyword = isSave ? "save" : "load"
         let word = isSave ? "to" : "from"

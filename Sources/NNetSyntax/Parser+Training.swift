@@ -3,7 +3,7 @@
 
 extension Parser {
     /// train_statement = "train" identifier "on" expression [ settings ] ;
-    mutating func parseTrainStatement() -> StatementKind? {
+    func parseTrainStatement() -> StatementKind? {
         guard let (model, dataset) = parseModelOnDataset("train") else { return nil }
         guard check(.leftBrace) else {
             if !atItemEnd {
@@ -17,13 +17,13 @@ extension Parser {
     }
 
     /// settings = "{" { separator } { setting ( "," { separator } | separator { separator } ) } [ setting ] "}" ;
-    mutating func parseSettings(of model: Identifier) -> [Setting]? {
+    func parseSettings(of model: Identifier) -> [Setting]? {
         parseBlock(closing: "the settings of train '\(model)'", item: { $0.parseSetting() })
     }
 
     /// setting = identifier ":" expression ;
     /// Also consumes the `,` that may follow it.
-    mutating func parseSetting() -> Setting? {
+    func parseSetting() -> Setting? {
         guard let key = expectIdentifier("a setting name") else { return nil }
         guard match(.colon) else {
             error("expected ':' after setting name '\(key)', found \(current.displayName)")

@@ -6,7 +6,7 @@
 /// Parses `.nnet` source into a `Program`. Never fails and never traps: problems become
 /// diagnostics, and the parser recovers at line and statement boundaries (clox-style panic mode)
 /// so that one mistake gives one error and independent mistakes are all reported.
-public struct Parser {
+public final class Parser {
     /// How deeply expressions may nest (`[[[...]]]`, `((...))`) before `nesting-too-deep`;
     /// keeps recursion far from the stack limit whatever the input.
     public static let maximumNesting = 256
@@ -17,7 +17,7 @@ public struct Parser {
 
     /// Parses a whole file or REPL entry. Cost: O(tokens).
     public static func parse(_ file: SourceFile) -> Program {
-        var parser = Parser(file: file)
+        let parser = Parser(file: file)
         let statements = parser.parseProgram()
         return Program(file: file, statements: statements, diagnostics: parser.diagnostics)
     }
@@ -25,7 +25,7 @@ public struct Parser {
     /// Parses one expression filling the whole input (blank lines and comments around it are
     /// fine), e.g. a REPL entry `fashion.train`. `nil` when the input is not an expression.
     public static func parseExpression(_ file: SourceFile) -> (Expr?, [Diagnostic]) {
-        var parser = Parser(file: file)
+        let parser = Parser(file: file)
         parser.skipSeparators()
         var expression = parser.parseExpression(expected: "an expression")
         if expression != nil {
@@ -44,6 +44,8 @@ public struct Parser {
     let file: SourceFile
     /// The tokens without lexer `.error` tokens; always ends with `.endOfFile`.
     let tokens: [Token]
+    /// The kinds of `tokens`, for cheap lookahead (a `Token` copy is far larger than its kind).
+    let kinds: [TokenKind]
     /// Lexer errors, keyed by the index (in `tokens`) of the token that follows them; reported
     /// when the parser moves onto that token.
     let lexicalErrors: [Int: [Diagnostic]]
@@ -70,6 +72,7 @@ public struct Parser {
             }
         }
         self.tokens = tokens
+        self.kinds = tokens.map(\.kind)
         self.lexicalErrors = lexicalErrors
         reportLexicalErrors()
     }
@@ -77,28 +80,33 @@ public struct Parser {
     // MARK: - Cursor
 
     var current: Token { tokens[position] }
+    var kind: TokenKind { kinds[position] }
     var previous: Token? { position > 0 ? tokens[position - 1] : nil }
 
     /// The token `offset` places ahead, or end of file.
     func peek(_ offset: Int = 1) -> Token { tokens[min(position + offset, tokens.count - 1)] }
 
-    func check(_ kind: TokenKind) -> Bool { current.kind == kind }
+    func check(_ kind: TokenKind) -> Bool { kinds[position] == kind }
+
+    /// The kind of the token `offset` places ahead, or end of file.
+    func peekKind(_ offset: Int = 1) -> TokenKind { kinds[min(position + offset, kinds.count - 1)] }
 
     /// Moves to the next token (never past end of file), reporting lexer errors passed over.
-    mutating func advance() {
-        guard current.kind != .endOfFile else { return }
+    func advance() {
+        guard kinds[position] != .endOfFile else { return }
         position += 1
         reportLexicalErrors()
     }
 
     /// Consumes the current token when it has the kind.
-    mutating func match(_ kind: TokenKind) -> Bool {
+    func match(_ kind: TokenKind) -> Bool {
         guard check(kind) else { return false }
         advance()
         return true
     }
 
-    mutating func reportLexicalErrors() {
+    func reportLexicalErrors() {
+        guard !lexicalErrors.isEmpty else { return }
         for diagnostic in lexicalErrors[position] ?? [] {
             panicking = true
             let line = diagnostic.range.map { file.lineColumn(of: $0.start).line } ?? 0
@@ -112,7 +120,7 @@ public struct Parser {
     /// separator = newline | ";" ;
     var isSeparator: Bool { check(.newline) || check(.semicolon) }
 
-    mutating func skipSeparators() {
+    func skipSeparators() {
         while isSeparator { advance() }
     }
 
@@ -126,7 +134,7 @@ public struct Parser {
     /// block ends and where recovery resumes.
     var atStatementKeyword: Bool {
         atLineStart && check(.identifier) && Parser.statementKeywords.contains(current.text)
-            && peek().kind != .colon
+            && peekKind() != .colon
     }
 
     /// The `line:column` of a token, for messages such as `to close '(' at 3:14`.
@@ -138,19 +146,24 @@ public struct Parser {
     // MARK: - Newlines inside brackets
 
     /// Inside `()` or `[]`, skips newlines before an operand.
-    mutating func skipNewlinesInBrackets() {
-        guard bracketDepth > 0 else { return }
-        while check(.newline) { advance() }
+    func skipNewlinesInBrackets() {
+        while bracketDepth > 0, check(.newline) { advance() }
     }
 
-    /// Whether the current token is one of `kinds`; inside brackets, looks past newlines and skips
-    /// them when the next line continues with one of `kinds` (`,`, a closer, an operator).
-    mutating func continues(with kinds: Set<TokenKind>) -> Bool {
-        if kinds.contains(current.kind) { return true }
-        guard bracketDepth > 0, check(.newline) else { return false }
+    /// Whether the current token is `kind` or `other`; inside brackets, looks past newlines and
+    /// skips them when the next line continues with one of them (`,`, a closer, an operator).
+    func continues(with kind: TokenKind, _ other: TokenKind? = nil) -> Bool {
+        let here = kinds[position]
+        if here == kind || here == other { return true }
+        guard bracketDepth > 0, here == .newline else { return false }
+        return skipNewlines(before: kind, other)
+    }
+
+    @inline(never)
+    func skipNewlines(before kind: TokenKind, _ other: TokenKind?) -> Bool {
         var next = position
-        while tokens[next].kind == .newline { next += 1 }
-        guard kinds.contains(tokens[next].kind) else { return false }
+        while kinds[next] == .newline { next += 1 }
+        guard kinds[next] == kind || kinds[next] == other else { return false }
         while position < next { advance() }
         return true
     }
@@ -158,7 +171,7 @@ public struct Parser {
     // MARK: - Errors
 
     /// Reports an error unless one was already reported for the construct being parsed.
-    mutating func error(_ message: String, at range: SourceRange? = nil, id: String = "syntax-error",
+    func error(_ message: String, at range: SourceRange? = nil, id: String = "syntax-error",
                         notes: [DiagnosticNote] = [], help: String? = nil) {
         guard !panicking else { return }
         panicking = true
@@ -166,24 +179,37 @@ public struct Parser {
     }
 
     /// `expected ')' to close '(' at 3:14, found newline`.
-    mutating func unclosed(_ closer: TokenKind, opener: Token) {
+    @inline(never)
+    func unclosed(_ closer: TokenKind, opener: Token) {
         error("expected '\(closer.rawValue)' to close '\(opener.kind.rawValue)' at \(location(opener)), "
               + "found \(current.displayName)", id: "unclosed-delimiter")
     }
 
     /// The identifier at the cursor, consumed; otherwise reports `expected WHAT, found ...`.
-    mutating func expectIdentifier(_ what: String) -> Identifier? {
+    func expectIdentifier(_ what: String) -> Identifier? {
         guard check(.identifier) else {
-            error("expected \(what), found \(current.displayName)")
+            reportExpected(what)
             return nil
         }
-        let identifier = Identifier(current.text, range: current.range)
+        return takeIdentifier()
+    }
+
+    /// The identifier at the cursor, consumed.
+    @inline(never)
+    func takeIdentifier() -> Identifier {
+        let token = current
         advance()
-        return identifier
+        return Identifier(token.text, range: token.range)
+    }
+
+    /// `expected WHAT, found ...` about the current token.
+    @inline(never)
+    func reportExpected(_ what: String) {
+        error("expected \(what), found \(current.displayName)")
     }
 
     /// Consumes a contextual keyword (`on`, `to`, `from`) or reports `message, found ...`.
-    mutating func expectWord(_ word: String, _ message: String) -> Bool {
+    func expectWord(_ word: String, _ message: String) -> Bool {
         guard check(.identifier), current.text == word else {
             error("\(message), found \(current.displayName)")
             return false
@@ -198,10 +224,10 @@ public struct Parser {
     /// keyword beginning a line, or a near miss such as `trian` once the brackets opened by the
     /// skipped tokens are closed. Lines beginning otherwise (`dense 3`, `epochs: 5`, `)`) are
     /// taken as the rest of the broken statement, so its block or continuation adds no errors.
-    mutating func synchronizeStatement() {
+    func synchronizeStatement() {
         var depth = 0
         while !check(.endOfFile) {
-            if atLineStart, check(.identifier), peek().kind != .colon {
+            if atLineStart, check(.identifier), peekKind() != .colon {
                 let word = current.text
                 if Parser.statementKeywords.contains(word) { break }
                 if depth == 0, closestMatch(to: word, in: Parser.statementKeywords) != nil { break }
@@ -214,7 +240,7 @@ public struct Parser {
 
     /// After an error in a layer or setting: skips to the end of its line (a newline or `;` outside
     /// brackets), the `}` closing the block, or a statement keyword beginning a line.
-    mutating func synchronizeLine() {
+    func synchronizeLine() {
         var depth = 0
         while !check(.endOfFile) {
             if depth == 0, isSeparator || check(.rightBrace) { break }
@@ -226,7 +252,7 @@ public struct Parser {
     }
 
     private func adjust(_ depth: inout Int) {
-        switch current.kind {
+        switch kind {
         case .leftParen, .leftBracket, .leftBrace: depth += 1
         case .rightParen, .rightBracket, .rightBrace: depth = max(0, depth - 1)
         default: break

@@ -26,7 +26,7 @@ public struct Token: Sendable, CustomStringConvertible {
         case number(Double, isInteger: Bool)
         /// The string contents with escapes resolved.
         case string(String)
-        case error(Diagnostic)
+        indirect case error(Diagnostic)
     }
 
     public let kind: TokenKind

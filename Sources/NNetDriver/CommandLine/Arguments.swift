@@ -1,8 +1,6 @@
 // Parses the `nnet` command line into a `Command` with typed options, or a `UsageError` that
 // says what is wrong and what was probably meant. Stage: driver, first step of every command.
 
-import NNetSyntax
-
 // MARK: - Commands and their options
 
 /// `nnet run FILE …`
@@ -183,9 +181,9 @@ extension Command {
         }
         // A bare word is a mistyped benchmark name, not a file: files have a '.' or a '/'.
         guard subject.contains(".") || subject.contains("/") else {
-            let suggestion = closestMatch(to: subject, in: ["gemm"]).map { "; did you mean '\($0)'?" }
+            let advice = suggestion(for: subject, among: ["gemm"]).map { "; did you mean '\($0)'?" }
                 ?? "; expected 'gemm' or a .nnet file"
-            throw UsageError("unknown benchmark '\(subject)'" + suggestion, command: "bench")
+            throw UsageError("unknown benchmark '\(subject)'" + advice, command: "bench")
         }
         if scanned.values["--sizes"] != nil {
             throw UsageError("option '--sizes' only applies to 'bench gemm'", command: "bench")
@@ -201,8 +199,8 @@ extension Command {
             return UsageError("unknown command '\(name)'; did you mean 'nnet run \(name)'?")
         }
         let kind = helpTopic ? "help topic" : "command"
-        if let suggestion = closestMatch(to: name, in: CommandSpec.names) {
-            return UsageError("unknown \(kind) '\(name)'; did you mean '\(suggestion)'?")
+        if let nearest = suggestion(for: name, among: CommandSpec.names) {
+            return UsageError("unknown \(kind) '\(name)'; did you mean '\(nearest)'?")
         }
         return UsageError("unknown \(kind) '\(name)'; expected one of: " + CommandSpec.names.joined(separator: ", "))
     }
@@ -245,9 +243,9 @@ struct ScannedArguments {
                 (name, inlineValue) = (argument, nil)
             }
             guard let option = spec.options.first(where: { $0.name == name }) else {
-                let suggestion = closestMatch(to: name, in: spec.options.map(\.name) + ["--help"])
+                let nearest = suggestion(for: name, among: spec.options.map(\.name) + ["--help"])
                 throw UsageError("unknown option '\(name)' for '\(command)'"
-                                 + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), command: command)
+                                 + (nearest.map { "; did you mean '\($0)'?" } ?? ""), command: command)
             }
             if values[name] != nil || flags.contains(name) {
                 throw UsageError("option '\(name)' given more than once", command: command)
@@ -314,9 +312,9 @@ struct ScannedArguments {
         guard let text = values["--dump"] else { return nil }
         if let stage = DumpStage(rawValue: text.lowercased()) { return stage }
         let names = DumpStage.allCases.map(\.rawValue)
-        let suggestion = closestMatch(to: text, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+        let nearest = suggestion(for: text, among: names).map { " (did you mean '\($0)'?)" } ?? ""
         throw UsageError("unknown stage '\(text)' for '--dump'; expected one of: "
-                         + names.joined(separator: ", ") + suggestion, command: command)
+                         + names.joined(separator: ", ") + nearest, command: command)
     }
 
     /// `--sizes 256,512`: positive integers separated by commas.

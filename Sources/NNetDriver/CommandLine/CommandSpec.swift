@@ -100,13 +100,13 @@ extension CommandSpec {
         sections: [(title: "Keys", lines: [
             "left/right, ctrl-B/F   move by character; alt-B/F by word",
             "home/end, ctrl-A/E     go to the start or end of the line",
-            "up/down, ctrl-P/N      previous or next line from the history (~/.nnet_history)",
+            "up/down, ctrl-P/N      recall earlier lines (saved in ~/.nnet_history)",
             "backspace, delete      delete before or under the cursor",
             "ctrl-U, ctrl-K         delete to the start or to the end of the line",
-            "ctrl-W, ctrl-Y         delete the word before the cursor, paste what was deleted",
+            "ctrl-W, ctrl-Y         delete the previous word; paste what was deleted",
             "ctrl-L                 clear the screen",
             "ctrl-C                 abandon the entry",
-            "ctrl-D                 on an empty line: quit",
+            "ctrl-D                 on an empty line: quit (in a block: end the entry)",
         ])],
         examples: ["echo 'print 1 + 2' | nnet repl"])
 
@@ -121,7 +121,8 @@ extension CommandSpec {
         ],
         options: [
             OptionSpec("--sizes", value: "LIST",
-                       help: "comma-separated matrix sizes for 'bench gemm' (default: 256,512,1024)"),
+                       help: "comma-separated sizes for 'bench gemm' (default: "
+                           + GEMMBenchOptions.defaultSizes.map(String.init).joined(separator: ",") + ")"),
             .threads,
             OptionSpec("--json", help: "print the results as JSON"),
         ],

@@ -36,7 +36,7 @@ public enum HelpText {
     /// `nnet help COMMAND`: usage, description, options, extra sections, exit codes, examples.
     public static func commandHelp(_ spec: CommandSpec) -> String {
         var lines = ["Usage:"]
-        lines += spec.usage.map { "  nnet " + $0 }
+        lines += spec.usage.flatMap { wrapUsage("nnet " + $0) }
         lines += [""] + spec.description
         lines += ["", "Options:"]
         lines += table(spec.options.map { option in
@@ -64,6 +64,25 @@ public enum HelpText {
         let heads = spec.usage.map { $0.split(separator: " ").prefix { !$0.hasPrefix("[-") } }
         guard heads.count > 1 else { return heads[0].joined(separator: " ") }
         return spec.name + " " + heads.map { $0.dropFirst().joined(separator: " ") }.joined(separator: "|")
+    }
+
+    /// A synopsis over several lines when it is wider than 80 columns, continuation lines
+    /// indented under the first argument: `  nnet run FILE [--log FILE.jsonl] …` then
+    /// `               [--quiet]`.
+    static func wrapUsage(_ usage: String, width: Int = 80) -> [String] {
+        let words = usage.split(separator: " ").map(String.init)
+        let indent = String(repeating: " ", count: 2 + words.prefix(2).reduce(0) { $0 + $1.count + 1 })
+        var lines: [String] = []
+        var line = "  "
+        for word in words {
+            if line.count + word.count + 1 > width, line.count > indent.count {
+                lines.append(line)
+                line = indent + word
+            } else {
+                line += (line.hasSuffix(" ") ? "" : " ") + word
+            }
+        }
+        return lines + [line]
     }
 
     /// Two columns, the second aligned two spaces after the widest first.

@@ -36,6 +36,8 @@ public final class Interpreter {
     var constants = ConstantScope()
     var definitions: [String: (kind: String, range: SourceRange)] = [:]
     var datasets: [String: DatasetGroup] = [:]
+    /// Split names of datasets not loaded (check mode).
+    var plannedSplits: [String: [String]] = [:]
     var models: [String: ModelEntry] = [:]
 
     struct ModelEntry {

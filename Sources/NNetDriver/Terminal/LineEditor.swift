@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Reads complete entries: lines are joined while brackets are open, so a `model m {` … `}`
 /// block is one entry (continued under `continuationPrompt`).
@@ -37,23 +38,25 @@ public final class LineEditor {
     }
 
     /// `historyPath` nil keeps history for this session only. History is only recorded when
-    /// editing on a terminal, so piped scripts do not fill it.
+    /// editing, so piped scripts do not fill it. `editing` nil edits when `input` and `output`
+    /// are terminals and `TERM` is not `dumb`; true or false forces the choice.
     public init(prompt: String, continuationPrompt: String, historyPath: String?,
-                input: Int32 = 0, output: Int32 = 1) {
+                input: Int32 = 0, output: Int32 = 1, editing: Bool? = nil) {
         self.prompt = prompt
         self.continuationPrompt = continuationPrompt
         self.historyPath = historyPath
         self.input = input
         self.output = output
-        interactive = Terminal.isTTY(input) && Terminal.supportsCursorControl(output)
+        interactive = editing ?? (Terminal.isTTY(input) && Terminal.supportsCursorControl(output))
         history = historyPath.map { LineHistory(contentsOf: $0) } ?? LineHistory()
     }
 
-    deinit { RawMode.restore() }
+    deinit { RawMode.restore(input) }
 
     /// The next complete entry, possibly several lines joined by `\n`; nil at end of input.
-    /// Blank entries are skipped. At end of input inside an open block the partial entry is
-    /// returned (so the caller reports what is missing) and the next call returns nil.
+    /// Blank entries are skipped. End of input inside an open block returns the partial entry,
+    /// so the caller reports what is missing; from a pipe the next call then returns nil, on a
+    /// terminal (ctrl-D on a `...` line) the session goes on.
     public func readEntry() -> String? {
         guard !reachedEndOfInput else { return nil }
         var lines: [String] = []
@@ -74,7 +77,7 @@ public final class LineEditor {
             case .cancel:
                 lines = []
             case .endOfFile:
-                reachedEndOfInput = true
+                reachedEndOfInput = !interactive || lines.isEmpty
                 let entry = lines.joined(separator: "\n")
                 return entry.allSatisfy(\.isWhitespace) ? nil : entry
             }
@@ -92,7 +95,7 @@ public final class LineEditor {
         var escaped = false
         var inComment = false
         for character in text {
-            if character == "\n" {
+            if character.isNewline {
                 quote = nil
                 inComment = false
                 escaped = false
@@ -129,7 +132,7 @@ public final class LineEditor {
     /// One line typed with editing keys, the terminal in raw mode meanwhile.
     private func editLine(prompt: String) -> LineResult {
         guard RawMode.enable(input) else { return plainLine(prompt: prompt) }
-        defer { RawMode.restore() }
+        defer { RawMode.restore(input) }
         var buffer = LineBuffer(history: history.entries)
         send(buffer.render(prompt: prompt, width: Terminal.width(of: output)))
         while true {
@@ -202,12 +205,12 @@ public final class LineEditor {
 // MARK: - Raw mode
 
 /// Switches a terminal to raw mode (no echo, no line buffering, no signals from ctrl-C/Z/\,
-/// no output processing) and back. The saved mode is process-wide so an `atexit` handler can
-/// restore it even if the program exits while a line is being read. `TCSADRAIN`, not
-/// `TCSAFLUSH`: input typed ahead (or the rest of a paste) is kept for the next line.
+/// no output processing) and back. The modes to restore are kept process-wide, so an `atexit`
+/// handler can restore them even if the program exits while a line is being read.
+/// `TCSADRAIN`, not `TCSAFLUSH`: input typed ahead (or the rest of a paste) is kept.
 enum RawMode {
-    nonisolated(unsafe) private static var saved: (fd: Int32, mode: termios)?
-    nonisolated(unsafe) private static var exitHandlerInstalled = false
+    private static let saved = Mutex<[Int32: termios]>([:])
+    private static let exitHandler: Void = { atexit { RawMode.restoreAll() } }()
 
     /// Returns false if `fd` is not a terminal whose mode can be changed.
     static func enable(_ fd: Int32) -> Bool {
@@ -222,23 +225,22 @@ enum RawMode {
             cc[Int(VMIN)] = 1   // read returns after one byte...
             cc[Int(VTIME)] = 0  // ...and waits for it as long as it takes
         }
-        if !exitHandlerInstalled {
-            exitHandlerInstalled = true
-            atexit { RawMode.restore() }
-        }
-        saved = (fd, original)
+        _ = exitHandler
+        saved.withLock { $0[fd] = $0[fd] ?? original }
         guard tcsetattr(fd, TCSADRAIN, &raw) == 0 else {
-            saved = nil
+            restore(fd)
             return false
         }
         return true
     }
 
-    /// Restores the mode saved by `enable`, if any.
-    static func restore() {
-        guard let (fd, original) = saved else { return }
-        saved = nil
-        var mode = original
+    /// Restores the mode `fd` had before `enable`, if it is in raw mode.
+    static func restore(_ fd: Int32) {
+        guard var mode = saved.withLock({ $0.removeValue(forKey: fd) }) else { return }
         _ = tcsetattr(fd, TCSADRAIN, &mode)
+    }
+
+    static func restoreAll() {
+        for fd in saved.withLock({ Array($0.keys) }) { restore(fd) }
     }
 }

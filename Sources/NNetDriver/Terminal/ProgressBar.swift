@@ -131,12 +131,12 @@ extension ProgressDisplay {
     /// ...and shrinks to this many before any text is dropped.
     public static let minimumBarWidth = 5
 
-    /// The live line, at most `width - 1` characters (the last column is left empty, because
-    /// writing it makes some terminals wrap):
-    /// `classifier epoch 2/5 [######--------] 1234/1875 loss 0.4123 accuracy 0.8512 | 51234 samples/s | ETA 0:12`.
+    /// The live line, at most `width - 1` characters (writing the last column makes some
+    /// terminals wrap), for example
+    /// `classifier epoch 2/5 [####----] 1234/1875 loss 0.4123 accuracy 0.8512 | 51234 samples/s | ETA 0:12`.
     /// When it does not fit, the bar shrinks first, then parts are dropped in this order:
-    /// samples/s, model name, validation and training metrics (last first), the bar, ETA,
-    /// step counter, loss; whatever remains (`epoch 2/5`) is cut. `finished` replaces the ETA by the epoch's time.
+    /// samples/s, model name, metrics (validation first, last first), the bar, ETA, step
+    /// counter, loss; what remains (`epoch 2/5`) is cut. `finished` shows the epoch's time for the ETA.
     public static func formatLine(_ progress: TrainingProgress, width: Int,
                                   validation: [(name: String, value: Double)]? = nil,
                                   finished: Bool = false) -> String {
@@ -145,55 +145,42 @@ extension ProgressDisplay {
         let stepDigits = String(max(p.steps, 0)).count
         let counter = String(repeating: " ", count: max(0, stepDigits - String(p.step).count))
             + "\(p.step)/\(p.steps)"
-        let timing = finished ? formatSeconds(p.elapsed) : "ETA " + formatETA(p)
-
-        // Parts before and after the bar; `dropRank` orders what goes first when space is short
-        // (lower goes first, nil never goes).
-        var before: [(text: String, dropRank: Int?)] = []
-        var after: [(text: String, dropRank: Int?)] = []
-        if !p.model.isEmpty { before.append((p.model, 1)) }
-        before.append(("epoch \(p.epoch)/\(p.epochs)", nil))
-        after.append((counter, 40))
-        after.append(("loss " + formatNumber(p.loss), 50))
-        let metricParts = p.metrics.map { "\($0.name) \(formatNumber($0.value))" }
+        let metrics = p.metrics.map { "\($0.name) \(formatNumber($0.value))" }
             + (validation ?? []).map { "\(validationName($0.name)) \(formatNumber($0.value))" }
-        for (index, text) in metricParts.enumerated() {
-            after.append((text, 2 + (metricParts.count - 1 - index)))
-        }
-        after.append(("| " + formatRate(p.samplesPerSecond) + " samples/s", 0))
-        after.append(("| " + timing, 30))
 
-        let barDropRank = 25
-        var showBar = true
+        // In display order; `nil` marks the bar. `dropOrder`: which goes first when space is
+        // short (lowest first; none for the epoch, which is cut instead).
+        let metricsDropped = 2, barDropped = metricsDropped + metrics.count
+        var parts: [(text: String?, dropOrder: Int?)] = []
+        if !p.model.isEmpty { parts.append((p.model, 1)) }
+        parts.append(("epoch \(p.epoch)/\(p.epochs)", nil))
+        parts.append((nil, barDropped))
+        parts.append((counter, barDropped + 2))
+        parts.append(("loss " + formatNumber(p.loss), barDropped + 3))
+        for (index, text) in metrics.enumerated() {
+            parts.append((text, metricsDropped + metrics.count - 1 - index))
+        }
+        parts.append(("| " + formatRate(p.samplesPerSecond) + " samples/s", 0))
+        parts.append(("| " + (finished ? formatSeconds(p.elapsed) : "ETA " + formatETA(p)), barDropped + 1))
+
         while true {
-            let text = (before.map(\.text) + after.map(\.text))
-            let fixed = text.reduce(0) { $0 + $1.count } + max(text.count - 1, 0)
-            if showBar {
-                let room = limit - fixed - 3  // "[" + "]" + one separating space
+            let texts = parts.compactMap(\.text)
+            let textWidth = texts.reduce(0) { $0 + $1.count } + parts.count - 1  // one space between parts
+            if texts.count < parts.count {
+                let room = limit - textWidth - 2  // the brackets
                 if room >= minimumBarWidth {
                     let bar = formatBar(fraction: p.steps > 0 ? Double(p.step) / Double(p.steps) : 0,
                                         width: min(room, maximumBarWidth))
-                    return (before.map(\.text) + [bar] + after.map(\.text)).joined(separator: " ")
+                    return parts.map { $0.text ?? bar }.joined(separator: " ")
                 }
-            } else if fixed <= limit {
-                return text.joined(separator: " ")
+            } else if textWidth <= limit {
+                return texts.joined(separator: " ")
             }
-            // Drop the cheapest remaining part (the bar counts as one); when none is left, cut.
-            let cheapestBefore = before.indices.filter { before[$0].dropRank != nil }
-                .min { before[$0].dropRank! < before[$1].dropRank! }
-            let cheapestAfter = after.indices.filter { after[$0].dropRank != nil }
-                .min { after[$0].dropRank! < after[$1].dropRank! }
-            let rankBefore = cheapestBefore.map { before[$0].dropRank! } ?? Int.max
-            let rankAfter = cheapestAfter.map { after[$0].dropRank! } ?? Int.max
-            if showBar && min(rankBefore, rankAfter) > barDropRank {
-                showBar = false
-            } else if let index = cheapestBefore, rankBefore <= rankAfter {
-                before.remove(at: index)
-            } else if let index = cheapestAfter {
-                after.remove(at: index)
-            } else {
-                return String(text.joined(separator: " ").prefix(limit))
+            let droppable = parts.indices.filter { parts[$0].dropOrder != nil }
+            guard let next = droppable.min(by: { parts[$0].dropOrder! < parts[$1].dropOrder! }) else {
+                return String(texts.joined(separator: " ").prefix(limit))
             }
+            parts.remove(at: next)
         }
     }
 

@@ -79,7 +79,7 @@ final class ByteReader {
         guard let stream, let input else { return 0 }
         var produced = 0
         while produced < buffer.count && !finished {
-            if stream.pointee.avail_in == 0 && !refill(stream, input) {
+            if stream.pointee.avail_in == 0, try !refill(stream, input) {
                 throw DataError(path: path, "gzip data is truncated: the compressed stream ends before its end "
                                 + "marker (after \(position + produced) uncompressed bytes)")
             }
@@ -105,7 +105,7 @@ final class ByteReader {
 
     /// After one member ends: continue if another gzip member follows, otherwise stop.
     private func startNextMember(_ stream: UnsafeMutablePointer<z_stream>, _ input: UnsafeMutableRawBufferPointer) throws {
-        if stream.pointee.avail_in == 0 && !refill(stream, input) {
+        if stream.pointee.avail_in == 0, try !refill(stream, input) {
             finished = true
             return
         }
@@ -117,9 +117,9 @@ final class ByteReader {
     }
 
     /// Reads the next compressed chunk; false at end of file.
-    private func refill(_ stream: UnsafeMutablePointer<z_stream>, _ input: UnsafeMutableRawBufferPointer) -> Bool {
+    private func refill(_ stream: UnsafeMutablePointer<z_stream>, _ input: UnsafeMutableRawBufferPointer) throws -> Bool {
         guard !inputExhausted else { return false }
-        let got = (try? Files.readFully(descriptor, into: input, path: path)) ?? 0
+        let got = try Files.readFully(descriptor, into: input, path: path)
         if got < input.count { inputExhausted = true }
         stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_in = UInt32(got)

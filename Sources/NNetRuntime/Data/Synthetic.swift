@@ -112,10 +112,11 @@ public enum Synthetic {
     }
 
     /// Small image classification, a learnable stand-in for MNIST-style data: each class has a fixed
-    /// blocky template (4x4-pixel cells, on with probability 0.3, away from the border; the templates
-    /// depend only on classes/height/width, so datasets with different seeds share them). A sample is
-    /// its class template shifted up to 2 pixels, with brightness in [0.6, 1] and N(0, noise^2),
-    /// clamped to [0, 1]. featureShape [height, width, 1], targetShape [], classCount = classes.
+    /// blocky template (a grid of square cells, 4x4 pixels at 28x28, each on with probability 0.3 away
+    /// from the border; templates depend only on classes/height/width, so datasets with different
+    /// seeds share them). A sample is its class template shifted by up to half a cell, with brightness
+    /// in [0.6, 1] plus N(0, noise^2), clamped to [0, 1].
+    /// featureShape [height, width, 1], targetShape [], classCount = classes.
     public static func patterns(n: Int, classes: Int = 10, height: Int = 28, width: Int = 28, noise: Float = 0.1,
                                 seed: UInt64) throws -> Dataset {
         try check(classes >= 2 && classes <= 256, "patterns supports 2 to 256 classes, got \(classes)")
@@ -124,12 +125,13 @@ public enum Synthetic {
         try check(noise >= 0, "noise must be >= 0, got \(noise)")
         try checkCount(n, featureSize: height * width)
         let templates = patternTemplates(classes: classes, height: height, width: width)
+        let shift = patternCell(height: height, width: width) / 2
         var random = SeededGenerator(seed: seed)
         let labels = balancedLabels(n: n, classes: classes, random: &random)
         var features = [Float]()
         features.reserveCapacity(n * height * width)
         for label in labels {
-            let dy = random.nextIndex(below: 5) - 2, dx = random.nextIndex(below: 5) - 2
+            let dy = random.nextIndex(below: 2 * shift + 1) - shift, dx = random.nextIndex(below: 2 * shift + 1) - shift
             let brightness = random.uniform(0.6, 1)
             for y in 0..<height {
                 for x in 0..<width {
@@ -146,19 +148,33 @@ public enum Synthetic {
 
     // MARK: - Helpers
 
+    /// Cell size of the pattern templates: 4 pixels at 28x28 (a 7x7 grid), at least 1.
+    private static func patternCell(height: Int, width: Int) -> Int { max(1, min(height, width) / 7) }
+
+    /// One blocky template per class: cells away from the border, each on with probability 0.3,
+    /// redrawn (up to 100 times) until it differs from every earlier template in at least 3 cells.
     private static func patternTemplates(classes: Int, height: Int, width: Int) -> [[Bool]] {
         var random = SeededGenerator(seed: 0x9A77_E245 ^ UInt64(classes << 32 | height << 16 | width))
-        let cell = 4
+        let cell = patternCell(height: height, width: width)
         let rows = height / cell, columns = width / cell
-        return (0..<classes).map { _ in
-            let cells = (0..<(rows * columns)).map { index in
-                let (row, column) = index.quotientAndRemainder(dividingBy: columns)
-                let inside = row > 0 && row < rows - 1 && column > 0 && column < columns - 1
-                return inside && random.nextFloat() < 0.3
+        var grids: [[Bool]] = []
+        for _ in 0..<classes {
+            var grid: [Bool] = []
+            for _ in 0..<100 {
+                grid = (0..<(rows * columns)).map { index in
+                    let (row, column) = index.quotientAndRemainder(dividingBy: columns)
+                    let inside = row > 0 && row < rows - 1 && column > 0 && column < columns - 1
+                    return inside && random.nextFloat() < 0.3
+                }
+                let distinct = grids.allSatisfy { other in zip(other, grid).filter { $0 != $1 }.count >= 3 }
+                if distinct && grid.contains(true) { break }
             }
-            return (0..<(height * width)).map { index in
+            grids.append(grid)
+        }
+        return grids.map { grid in
+            (0..<(height * width)).map { index in
                 let (y, x) = index.quotientAndRemainder(dividingBy: width)
-                return y / cell < rows && x / cell < columns && cells[(y / cell) * columns + x / cell]
+                return y / cell < rows && x / cell < columns && grid[(y / cell) * columns + x / cell]
             }
         }
     }

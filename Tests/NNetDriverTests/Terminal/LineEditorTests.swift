@@ -38,12 +38,10 @@ import Glibc
 
     @Test func sequencesSplitAcrossReadsStillDecode() {
         var decoder = KeyDecoder()
-        #expect(decoder.feed([0x1B]).isEmpty)
-        #expect(decoder.feed([UInt8(ascii: "[")]).isEmpty)
-        #expect(decoder.feed([UInt8(ascii: "D")]) == [.left])
-        let snowman = Array("✓".utf8)
-        #expect(decoder.feed(snowman[0..<1]).isEmpty)
-        #expect(decoder.feed(snowman[1...]) == [.text("✓")])
+        let check = Array("✓".utf8)
+        let reads: [[UInt8]] = [[0x1B], [UInt8(ascii: "[")], [UInt8(ascii: "D")], [check[0]], Array(check[1...])]
+        let keysPerRead = reads.map { decoder.feed($0) }
+        #expect(keysPerRead == [[], [], [.left], [], [.text("✓")]])
     }
 
     @Test func brokenUTF8IsDroppedAndDecodingRecovers() {
@@ -67,18 +65,15 @@ import Glibc
 
     @Test func newlinesInPastedTextAreNotInserted() {
         var buffer = LineBuffer()
-        #expect(buffer.apply(.text("\n")) == .unchanged)
+        let outcome = buffer.apply(.text("\n"))
+        #expect(outcome == .unchanged)
         #expect(buffer.text.isEmpty)
     }
 
     @Test func cursorMovementStopsAtTheEdges() {
         var buffer = LineBuffer(text: "ab")
-        #expect(buffer.apply(.right) == .unchanged)
-        #expect(buffer.apply(.home) == .edited)
-        #expect(buffer.apply(.left) == .unchanged)
-        #expect(buffer.apply(.backspace) == .unchanged)
-        #expect(buffer.apply(.end) == .edited)
-        #expect(buffer.apply(.delete) == .unchanged)
+        let outcomes = [Key.right, .home, .left, .backspace, .end, .delete].map { buffer.apply($0) }
+        #expect(outcomes == [.unchanged, .edited, .unchanged, .unchanged, .edited, .unchanged])
     }
 
     @Test func backspaceAndDelete() {
@@ -110,35 +105,38 @@ import Glibc
 
     @Test func enterSubmitsAndControlKeysReport() {
         var buffer = LineBuffer(text: "print 1")
-        #expect(buffer.apply(.enter) == .submit("print 1"))
-        #expect(buffer.apply(.interrupt) == .cancel)
-        #expect(buffer.apply(.clearScreen) == .clearScreen)
-        #expect(buffer.apply(.unbound) == .unchanged)
+        let outcomes = [Key.enter, .interrupt, .clearScreen, .unbound].map { buffer.apply($0) }
+        #expect(outcomes == [.submit("print 1"), .cancel, .clearScreen, .unchanged])
     }
 
     @Test func controlDIsEndOfFileOnlyOnAnEmptyLine() {
         var empty = LineBuffer()
-        #expect(empty.apply(.endOfFile) == .endOfFile)
+        let onEmpty = empty.apply(.endOfFile)
+        #expect(onEmpty == .endOfFile)
         var text = LineBuffer(text: "ab")
         _ = text.apply(.home)
-        #expect(text.apply(.endOfFile) == .edited)
+        let onText = text.apply(.endOfFile)
+        #expect(onText == .edited)
         #expect(text.text == "b")
     }
 
     @Test func historyNavigationKeepsTheDraft() {
         var buffer = LineBuffer(history: ["first", "second"])
         _ = buffer.apply(.text("dra"))
-        #expect(buffer.apply(.up) == .edited)
+        let firstUp = buffer.apply(.up)
+        #expect(firstUp == .edited)
         #expect(buffer.text == "second")
         #expect(buffer.cursor == 6)
         _ = buffer.apply(.up)
         #expect(buffer.text == "first")
-        #expect(buffer.apply(.up) == .unchanged)
+        let pastOldest = buffer.apply(.up)
+        #expect(pastOldest == .unchanged)
         _ = buffer.apply(.down)
         #expect(buffer.text == "second")
         _ = buffer.apply(.down)
         #expect(buffer.text == "dra")
-        #expect(buffer.apply(.down) == .unchanged)
+        let pastDraft = buffer.apply(.down)
+        #expect(pastDraft == .unchanged)
         #expect(buffer.historyIndex == 2)
     }
 
@@ -146,7 +144,8 @@ import Glibc
         var buffer = LineBuffer(history: ["train m"])
         _ = buffer.apply(.up)
         _ = buffer.apply(.text(" on mnist"))
-        #expect(buffer.apply(.enter) == .submit("train m on mnist"))
+        let outcome = buffer.apply(.enter)
+        #expect(outcome == .submit("train m on mnist"))
     }
 
     @Test func renderPlacesTheCursor() {
@@ -159,7 +158,8 @@ import Glibc
         let long = String(repeating: "x", count: 30) + "END"
         let buffer = LineBuffer(text: long)
         let rendered = buffer.render(prompt: "> ", width: 20)  // room for 17 characters
-        #expect(rendered == "\r> " + String(repeating: "x", count: 14) + "END" + "\u{1B}[K\r\u{1B}[19C")
+        // 16 characters and the cursor's cell: prompt + 17 = 19 columns, the last left empty.
+        #expect(rendered == "\r> " + String(repeating: "x", count: 13) + "END" + "\u{1B}[K\r\u{1B}[18C")
         let atStart = Self.buffer([.home], text: long).render(prompt: "> ", width: 20)
         #expect(atStart == "\r> " + String(repeating: "x", count: 17) + "\u{1B}[K\r\u{1B}[2C")
     }
@@ -182,6 +182,8 @@ import Glibc
         ("(]", false),
         ("", false),
         ("# only { a comment", false),
+        ("model m {\r\n}", false),
+        ("x = \"(\r\n(", true),
     ])
     func brackets(text: String, continues: Bool) {
         #expect(LineEditor.needsContinuation(text) == continues)
@@ -191,12 +193,8 @@ import Glibc
 @Suite struct LineHistoryTests {
     @Test func addSkipsBlanksAndRepeats() {
         var history = LineHistory()
-        #expect(history.add("a"))
-        #expect(!history.add("a"))
-        #expect(!history.add("   "))
-        #expect(!history.add("two\nlines"))
-        #expect(history.add("b"))
-        #expect(history.add("a"))
+        let added = ["a", "a", "   ", "two\nlines", "b", "a"].map { history.add($0) }
+        #expect(added == [true, false, false, false, true, true])
         #expect(history.entries == ["a", "b", "a"])
     }
 
@@ -273,5 +271,97 @@ import Glibc
         if let path = LineEditor.defaultHistoryPath {
             #expect(path.hasSuffix("/.nnet_history"))
         }
+    }
+}
+
+/// A pseudo-terminal pair (master, terminal), or nil where the system has none.
+/// posix_openpt and friends are not visible through Glibc; these are the ioctls they use.
+func openPseudoTerminal() -> (master: Int32, terminal: Int32)? {
+    let unlockRequest: UInt = 0x4004_5431  // TIOCSPTLCK
+    let numberRequest: UInt = 0x8004_5430  // TIOCGPTN
+    let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+    guard master >= 0 else { return nil }
+    var unlock: Int32 = 0, number: UInt32 = 0
+    guard ioctl(master, unlockRequest, &unlock) == 0, ioctl(master, numberRequest, &number) == 0 else {
+        close(master)
+        return nil
+    }
+    let terminal = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+    guard terminal >= 0 else {
+        close(master)
+        return nil
+    }
+    return (master, terminal)
+}
+
+let pseudoTerminalsAvailable: Bool = {
+    guard let (master, terminal) = openPseudoTerminal() else { return false }
+    close(master)
+    close(terminal)
+    return true
+}()
+
+@Suite(.enabled(if: pseudoTerminalsAvailable, "needs /dev/ptmx"))
+struct LineEditorTerminalTests {
+    /// Types `keys` into a pseudo-terminal and reads entries until end of input.
+    /// The terminal is put in raw mode before typing, as the editor does, so the kernel does
+    /// not turn ctrl-C into SIGINT or `\r` into `\n` while the keys wait to be read.
+    static func typeIntoTerminal(_ keys: String, historyPath: String?) throws -> (entries: [String], screen: String) {
+        guard let (master, terminal) = openPseudoTerminal() else { throw PipeError() }
+        defer { close(master); close(terminal) }
+        var mode = termios()
+        tcgetattr(terminal, &mode)
+        cfmakeraw(&mode)
+        tcsetattr(terminal, TCSANOW, &mode)
+
+        var typist = FileDescriptorOutput(fd: master)
+        typist.write(keys)
+        let editor = LineEditor(prompt: "nnet> ", continuationPrompt: "  ... ", historyPath: historyPath,
+                                input: terminal, output: terminal, editing: true)
+        var entries: [String] = []
+        while let entry = editor.readEntry() { entries.append(entry) }
+
+        var screen: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            screen += chunk[0..<count]
+        }
+        return (entries, String(decoding: screen, as: UTF8.self))
+    }
+
+    @Test func editingHistoryAndMultiLineEntriesOnATerminal() throws {
+        let path = temporaryPath("history")
+        defer { unlink(path) }
+        let keys = "print 1\r"
+            + "model m {\r  dense 10\r}\r"
+            + "abc\u{03}"                    // ctrl-C: abandoned, not in history
+            + "x\u{1B}[D\u{1B}[Dy\r"         // left twice (the second does nothing), insert
+            + "\u{1B}[A\u{1B}[A\u{1B}[B!\r"  // up, up, down: "yx" again, then append
+            + "hello world\u{17}\u{01}\u{0B}bye\u{05}\u{08}s\r"  // ctrl-W, ctrl-A, ctrl-K, ctrl-E, backspace
+            + "(1 +\r\u{03}"                 // ctrl-C on a continuation line drops the whole entry
+            + "\u{0C}"                       // ctrl-L
+            + "\u{04}"                       // ctrl-D on an empty line: end of input
+        let (entries, screen) = try Self.typeIntoTerminal(keys, historyPath: path)
+        #expect(entries == ["print 1", "model m {\n  dense 10\n}", "yx", "yx!", "bys"])
+        #expect(screen.contains("nnet> ") && screen.contains("  ... ") && screen.contains("^C\r\n"))
+        #expect(screen.contains(ANSI.clearScreen))
+        #expect(LineHistory(contentsOf: path).entries
+                == ["print 1", "model m {", "  dense 10", "}", "yx", "yx!", "bys", "(1 +"])
+    }
+
+    @Test func historyFromAnEarlierSessionIsRecalled() throws {
+        let path = temporaryPath("history")
+        defer { unlink(path) }
+        LineHistory(entries: ["train m on data"]).save(to: path)
+        let (entries, _) = try Self.typeIntoTerminal("\u{10}\r\u{04}", historyPath: path)  // ctrl-P, enter
+        #expect(entries == ["train m on data"])
+    }
+
+    @Test func controlDInABlockEndsTheEntryButNotTheSession() throws {
+        let (entries, _) = try Self.typeIntoTerminal("model m {\r\u{04}print 1\r\u{04}", historyPath: nil)
+        #expect(entries == ["model m {", "print 1"])
     }
 }

@@ -103,6 +103,19 @@ import NNetDriver
         #expect(ProgressDisplay.formatLine(Self.sample, width: 6) == "epoch")
     }
 
+    @Test func manyMetricsGoLastFirstAndAllBeforeTheBar() {
+        var progress = Self.sample
+        progress.model = ""
+        progress.metrics = [("a", 0.1), ("b", 0.2), ("c", 0.3)]
+        let validation: [(name: String, value: Double)] = [("a", 0.4), ("b", 0.5)]
+        let lines = (40...140).map { ProgressDisplay.formatLine(progress, width: $0, validation: validation) }
+        let kept = ["val_b", "val_a", " c 0", " b 0", " a 0"].map { part in lines.firstIndex { $0.contains(part) }! }
+        #expect(kept == kept.sorted(by: >))  // each needs more room than the one named after it
+        let withBar = lines.firstIndex { $0.contains("[") }!
+        #expect(withBar < kept.last!)  // the bar comes back before the first metric
+        #expect(!lines[kept.last! - 1].contains(" a 0") && lines[kept.last! - 1].contains("[#"))
+    }
+
     @Test func finishedLineShowsTheEpochTimeAndValidation() {
         var progress = Self.sample
         progress.step = progress.steps

@@ -101,6 +101,30 @@ struct IDXTests {
         #expect(train.features == images.map(Float.init))
     }
 
+    /// Files over 8 MB are read ahead on a worker thread; its data and its errors must arrive intact.
+    @Test func largeFilesReadAheadOnAWorkerThread() throws {
+        let directory = try TemporaryDirectory()
+        let count = 9_000_000
+        var bytes: [UInt8] = [0, 0, 8, 1, 0, 0x89, 0x54, 0x40]  // ubyte, 1 dimension: 9,000,000
+        bytes.reserveCapacity(8 + count)
+        for i in 0..<count { bytes.append(UInt8(truncatingIfNeeded: i &* 31 ^ i >> 9)) }
+        let expected = bytes[8...].map(Float.init)
+        let compressed = try Gzip.compress(bytes, level: 1)
+        try directory.write(bytes, to: "large")
+        try directory.write(compressed, to: "large.gz")
+        #expect(try IDXLoader.readArray(directory.file("large")).values == expected)
+        #expect(try IDXLoader.readArray(directory.file("large.gz")).values == expected)
+
+        var corrupt = compressed
+        for i in stride(from: compressed.count - 2000, to: compressed.count - 100, by: 3) { corrupt[i] ^= 0x33 }
+        try directory.write(corrupt, to: "corrupt.gz")
+        let message = try #require(dataErrorMessage { try IDXLoader.readArray(directory.file("corrupt.gz")) })
+        #expect(message.contains("corrupt gzip data"), "\(message)")
+        try directory.write(Array(compressed.dropLast(5000)), to: "short.gz")
+        let short = try #require(dataErrorMessage { try IDXLoader.readArray(directory.file("short.gz")) })
+        #expect(short.contains("gzip data is truncated"), "\(short)")
+    }
+
     @Test func concatenatedGzipMembersReadAsOneStream() throws {
         let directory = try TemporaryDirectory()
         let bytes = try IDXWriter.encode((0..<100).map(Float.init), shape: [100])

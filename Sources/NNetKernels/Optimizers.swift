@@ -1,0 +1,52 @@
+// Optimizer updates over one parameter tensor: SGD, momentum (optionally Nesterov), Adam.
+// Stage: kernels. Streaming SIMD16 loops; memory-bound, so one vector per iteration suffices.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Kernels {
+    /// w -= lr·g
+    public static func sgdUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                                 count: Int, learningRate: Float) {
+        Vector.forEach(count) { i, lanes in
+            let value = Vector.load(w + i, lanes: lanes) - learningRate * Vector.load(g + i, lanes: lanes)
+            Vector.store(value, w + i, lanes: lanes)
+        }
+    }
+
+    /// v = μ·v + g; w -= lr·(nesterov ? g + μ·v : v)   (PyTorch's formulation, no dampening)
+    public static func momentumUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                                      velocity v: UnsafeMutablePointer<Float>, count: Int,
+                                      learningRate: Float, momentum: Float, nesterov: Bool) {
+        Vector.forEach(count) { i, lanes in
+            let gradient = Vector.load(g + i, lanes: lanes)
+            let velocity = momentum * Vector.load(v + i, lanes: lanes) + gradient
+            let step = nesterov ? gradient + momentum * velocity : velocity
+            Vector.store(velocity, v + i, lanes: lanes)
+            Vector.store(Vector.load(w + i, lanes: lanes) - learningRate * step, w + i, lanes: lanes)
+        }
+    }
+
+    /// Adam (Kingma & Ba) with bias correction at step `step` (1-based):
+    /// m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; w -= lr·m̂/(√v̂ + ε).
+    /// Same operation order as the reference (m̂ = m / c1, v̂ = v / c2), so results match to ~1 ulp.
+    public static func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                                  firstMoment m: UnsafeMutablePointer<Float>,
+                                  secondMoment v: UnsafeMutablePointer<Float>, count: Int,
+                                  learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) {
+        let correction1 = 1 - powf(beta1, Float(step))
+        let correction2 = 1 - powf(beta2, Float(step))
+        Vector.forEach(count) { i, lanes in
+            let gradient = Vector.load(g + i, lanes: lanes)
+            let first = beta1 * Vector.load(m + i, lanes: lanes) + (1 - beta1) * gradient
+            let second = beta2 * Vector.load(v + i, lanes: lanes) + (1 - beta2) * gradient * gradient
+            Vector.store(first, m + i, lanes: lanes)
+            Vector.store(second, v + i, lanes: lanes)
+            let update = learningRate * (first / correction1) / ((second / correction2).squareRoot() + epsilon)
+            Vector.store(Vector.load(w + i, lanes: lanes) - update, w + i, lanes: lanes)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+// Optimizer updates against the reference; same operation order, so ≤ 1 ulp apart.
+// Stage: kernels (tests).
+
+import Testing
+import NNetKernels
+
+@Suite("Optimizers")
+struct OptimizerTests {
+    @Test("SGD, momentum and Adam match the reference over several steps", arguments: elementCounts)
+    func updates(count: Int) {
+        var random = TestRandom(seed: 51)
+        let start = random.floats(count)
+        var fastW = start, slowW = start
+        var fastV = [Float](repeating: 0, count: count), slowV = fastV
+        var fastM = fastV, slowM = fastV
+        for step in 1...3 {
+            let g = random.floats(count)
+            Kernels.sgdUpdate(weights: &fastW, gradient: g, count: count, learningRate: 0.1)
+            Reference.sgdUpdate(weights: &slowW, gradient: g, count: count, learningRate: 0.1)
+            for nesterov in [false, true] {
+                Kernels.momentumUpdate(weights: &fastW, gradient: g, velocity: &fastV, count: count,
+                                       learningRate: 0.05, momentum: 0.9, nesterov: nesterov)
+                Reference.momentumUpdate(weights: &slowW, gradient: g, velocity: &slowV, count: count,
+                                         learningRate: 0.05, momentum: 0.9, nesterov: nesterov)
+            }
+            Kernels.adamUpdate(weights: &fastW, gradient: g, firstMoment: &fastM, secondMoment: &fastV, count: count,
+                               learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: step)
+            Reference.adamUpdate(weights: &slowW, gradient: g, firstMoment: &slowM, secondMoment: &slowV, count: count,
+                                 learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: step)
+        }
+        #expect(worstError(fastW, slowW, absolute: 1e-7, relative: 1e-6) <= 1)
+        #expect(worstError(fastV, slowV, absolute: 1e-7, relative: 1e-6) <= 1)
+        #expect(worstError(fastM, slowM, absolute: 1e-7, relative: 1e-6) <= 1)
+    }
+}

@@ -1,0 +1,55 @@
+// Column sums, argmax/accuracy, sum and dot against the reference. Stage: kernels (tests).
+
+import Testing
+import NNetKernels
+
+@Suite("Reductions")
+struct ReductionTests {
+    static let shapes = rowShapes + [RowShape(129, 70), RowShape(300, 128)]
+
+    /// Float sums in row order: error ≤ rows·u·Σ|x| ≤ rows²·6e-8 for |x| ≤ 1; 1e-7·rows² bounds it.
+    @Test("columnSums matches the reference", arguments: shapes, [false, true])
+    func columnSums(shape: RowShape, accumulate: Bool) {
+        var random = TestRandom(seed: 31)
+        let x = random.floats(shape.count)
+        let start = random.floats(shape.columns)
+        var fast = start, slow = start
+        Kernels.columnSums(x, rows: shape.rows, columns: shape.columns, output: &fast, accumulate: accumulate)
+        Reference.columnSums(x, rows: shape.rows, columns: shape.columns, output: &slow, accumulate: accumulate)
+        let bound = 1e-7 * Float(shape.rows * shape.rows) + 1e-7
+        #expect(worstError(fast, slow, absolute: bound, relative: 0) <= 1, "\(shape)")
+    }
+
+    @Test("argmax and correctPredictions match the reference", arguments: shapes)
+    func argmax(shape: RowShape) {
+        var random = TestRandom(seed: 32)
+        // Few distinct values, so ties (first index wins) are common.
+        let scores = random.floats(shape.count).map { ($0 * 4).rounded() }
+        let labels = (0..<shape.rows).map { _ in Float(Int(random.next() % UInt64(shape.columns))) }
+        for row in 0..<shape.rows {
+            scores.withUnsafeBufferPointer { p in
+                let rowPointer = p.baseAddress! + row * shape.columns
+                #expect(Kernels.argmax(rowPointer, count: shape.columns) == Reference.argmax(rowPointer, count: shape.columns))
+            }
+        }
+        #expect(Kernels.correctPredictions(scores, labels: labels, rows: shape.rows, columns: shape.columns)
+                == Reference.correctPredictions(scores, labels: labels, rows: shape.rows, columns: shape.columns))
+    }
+
+    @Test("argmax skips NaN like the reference")
+    func argmaxNaN() {
+        let x: [Float] = [1, .nan, 3, 2]
+        #expect(Kernels.argmax(x, count: 4) == Reference.argmax(x, count: 4))
+        #expect(Kernels.argmax(x, count: 0) == 0)
+    }
+
+    @Test("sum and dot", arguments: elementCounts)
+    func sumAndDot(count: Int) {
+        var random = TestRandom(seed: 33)
+        let x = random.floats(count), y = random.floats(count)
+        let sum = x.reduce(0.0) { $0 + Double($1) }
+        let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(Double(Kernels.sum(x, count: count)) - sum) <= 1e-6 * Double(count))
+        #expect(abs(Double(Kernels.dot(x, y, count: count)) - dot) <= 1e-6 * Double(count))
+    }
+}
