@@ -11,7 +11,7 @@ public enum Driver {
     public static func main(_ arguments: [String]) -> Int32 {
         var standardOutput = FileDescriptorOutput(fd: 1)
         var standardError = FileDescriptorOutput(fd: 2)
-        let console = Console(isTTY: Terminal.isTTY(1),
+        let console = Console(isTTY: Terminal.supportsCursorControl(1),
                               color: Terminal.supportsColor(2),
                               out: { standardOutput.write($0) }, error: { standardError.write($0) })
         return run(arguments, console: console).rawValue

@@ -51,8 +51,7 @@ extension Kernels {
         let epsilon: Float = 1e-7
         let inverseCount = 1 / Float(count)
         Vector.forEach(count) { i, lanes in
-            let q = Vector.load(p + i, lanes: lanes, padding: 0.5)
-                .clamped(lowerBound: SIMD16(repeating: epsilon), upperBound: SIMD16(repeating: 1 - epsilon))
+            let q = Vector.clamp(Vector.load(p + i, lanes: lanes, padding: 0.5), epsilon, 1 - epsilon)
             let target = Vector.load(t + i, lanes: lanes)
             let loss = -(target * Vector.log(q) + (1 - target) * Vector.log(1 - q))
             Vector.accumulate(lanes == 16 ? loss : Vector.load(loss, lanes: lanes), into: &total)
@@ -114,7 +113,7 @@ extension Kernels {
         let inverseRows = 1 / Float(rows)
         Vector.forEach(count) { i, lanes in
             let probability = Vector.load(p + i, lanes: lanes, padding: 1)
-            let q = probability.clamped(lowerBound: SIMD16(repeating: floor), upperBound: SIMD16(repeating: ceiling))
+            let q = Vector.clamp(probability, floor, ceiling)
             let target = Vector.load(t + i, lanes: lanes)
             Vector.accumulate(target * Vector.log(q), into: &total)   // padding: t = 0
             if let gradient {

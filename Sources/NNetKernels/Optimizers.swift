@@ -32,7 +32,8 @@ extension Kernels {
 
     /// Adam (Kingma & Ba) with bias correction at step `step` (1-based):
     /// m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; w -= lr·m̂/(√v̂ + ε).
-    /// Same operation order as the reference (m̂ = m / c1, v̂ = v / c2), so results match to ~1 ulp.
+    /// Same operation order as the reference (m̂ = m / c1, v̂ = v / c2); the vector square root is
+    /// within 1 ulp of `sqrtf`, so results match to a few ulp.
     public static func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                   firstMoment m: UnsafeMutablePointer<Float>,
                                   secondMoment v: UnsafeMutablePointer<Float>, count: Int,
@@ -45,7 +46,7 @@ extension Kernels {
             let second = beta2 * Vector.load(v + i, lanes: lanes) + (1 - beta2) * gradient * gradient
             Vector.store(first, m + i, lanes: lanes)
             Vector.store(second, v + i, lanes: lanes)
-            let update = learningRate * (first / correction1) / ((second / correction2).squareRoot() + epsilon)
+            let update = learningRate * (first / correction1) / (Vector.squareRoot(second / correction2) + epsilon)
             Vector.store(Vector.load(w + i, lanes: lanes) - update, w + i, lanes: lanes)
         }
     }

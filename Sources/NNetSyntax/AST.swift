@@ -40,9 +40,21 @@ public indirect enum ExprKind: Sendable {
 public struct Expr: Sendable {
     public let kind: ExprKind
     public let range: SourceRange
+    /// Height of the tree rooted here: 1 for a literal or name, 1 + the deepest child otherwise.
+    /// The parser rejects expressions deeper than `Parser.maximumNesting`, so recursive walks
+    /// over the AST (and its deallocation) stay far from the stack limit.
+    public let depth: Int
     public init(_ kind: ExprKind, range: SourceRange) {
         self.kind = kind
         self.range = range
+        switch kind {
+        case .number, .string, .identifier: depth = 1
+        case .list(let elements): depth = 1 + (elements.map(\.depth).max() ?? 0)
+        case .call(_, let arguments): depth = 1 + (arguments.map(\.value.depth).max() ?? 0)
+        case .member(let base, _): depth = 1 + base.depth
+        case .binary(_, let left, let right): depth = 1 + max(left.depth, right.depth)
+        case .unary(_, let operand): depth = 1 + operand.depth
+        }
     }
 }
 

@@ -33,27 +33,31 @@ extension Parser {
             advance()
             while let top = operators.last, top.precedence >= op.precedence {
                 operators.removeLast()
-                Parser.reduce(top, &operands)
+                guard reduce(top, &operands) else { return nil }
             }
             operators.append(op)
             guard let operand = parseUnary(expected: Parser.operand(after: op.rawValue)) else { return nil }
             operands.append(operand)
         }
-        while let top = operators.popLast() { Parser.reduce(top, &operands) }
+        while let top = operators.popLast() {
+            guard reduce(top, &operands) else { return nil }
+        }
         return operands[0]
     }
 
     /// The binary operator at the cursor (looking past newlines inside brackets), not consumed.
     func binaryOperatorAhead() -> BinaryOperator? {
         guard continues(with: .plus, .minus) || continues(with: .star, .slash) else { return nil }
-        return BinaryOperator(rawValue: kind.rawValue)
+        return BinaryOperator(rawValue: currentKind.rawValue)
     }
 
-    /// Replaces the last two operands by `left op right`.
-    static func reduce(_ op: BinaryOperator, _ operands: inout [Expr]) {
+    /// Replaces the last two operands by `left op right`; false when that is too deep.
+    func reduce(_ op: BinaryOperator, _ operands: inout [Expr]) -> Bool {
         let right = operands.removeLast()
         let left = operands.removeLast()
-        operands.append(Expr(.binary(op, left, right), range: left.range.union(right.range)))
+        guard let binary = node(.binary(op, left, right), range: left.range.union(right.range)) else { return false }
+        operands.append(binary)
+        return true
     }
 
     /// unary = ( "-" | "+" ) unary | postfix ;
@@ -84,7 +88,9 @@ extension Parser {
     func applying(_ signs: [Token], to operand: Expr) -> Expr? {
         guard var result = parseMembers(of: operand) else { return nil }
         for sign in signs.reversed() {
-            result = Expr(.unary(sign.kind == .minus ? .negate : .plus, result), range: sign.range.union(result.range))
+            let op: UnaryOperator = sign.kind == .minus ? .negate : .plus
+            guard let signed = node(.unary(op, result), range: sign.range.union(result.range)) else { return nil }
+            result = signed
         }
         return result
     }
@@ -96,14 +102,16 @@ extension Parser {
         while continues(with: .dot) {
             advance()
             guard let member = expectIdentifier("a member name after '.'") else { return nil }
-            result = Expr(.member(base: result, member: member), range: result.range.union(member.range))
+            guard let access = node(.member(base: result, member: member), range: result.range.union(member.range))
+            else { return nil }
+            result = access
         }
         return result
     }
 
     /// primary = number | string | call | identifier | list | group ;
     func parsePrimary(expected: String) -> Expr? {
-        switch kind {
+        switch currentKind {
         case .number, .string, .identifier:
             return peekKind() == .leftParen && check(.identifier) ? parseCall() : parseName()
         case .leftBracket:
@@ -156,7 +164,7 @@ extension Parser {
         let name = Identifier(tokens[callee].text, range: tokens[callee].range)
         let range = name.range.union(current.range)
         advance()
-        return Expr(.call(callee: name, arguments: arguments), range: range)
+        return node(.call(callee: name, arguments: arguments), range: range)
     }
 
     /// list = "[" [ expression { "," expression } [ "," ] ] "]" ;
@@ -198,7 +206,19 @@ extension Parser {
         }
         let range = tokens[opener].range.union(current.range)
         advance()
-        return Expr(kind, range: range)
+        return node(kind, range: range)
+    }
+
+    /// A new expression node, or `nil` after `nesting-too-deep` when the tree would be deeper
+    /// than `maximumNesting` (`- - - 1`, `a.b.c` and `1 + 2 + 3` deepen it as brackets do).
+    @inline(never)
+    func node(_ kind: ExprKind, range: SourceRange) -> Expr? {
+        let expression = Expr(kind, range: range)
+        guard expression.depth <= Parser.maximumNesting else {
+            reportNestingTooDeep()
+            return nil
+        }
+        return expression
     }
 
     // MARK: - Messages

@@ -6,9 +6,13 @@
 /// Parses `.nnet` source into a `Program`. Never fails and never traps: problems become
 /// diagnostics, and the parser recovers at line and statement boundaries (clox-style panic mode)
 /// so that one mistake gives one error and independent mistakes are all reported.
+///
+/// A class rather than a struct: calling a method on a struct from a mutating method copied the
+/// whole parser into a stack slot per call site in unoptimised builds (~6 KiB per nesting level).
 public final class Parser {
-    /// How deeply expressions may nest (`[[[...]]]`, `((...))`) before `nesting-too-deep`;
-    /// keeps recursion far from the stack limit whatever the input.
+    /// How deep an expression tree may be (`[[[...]]]`, `((...))`, `- - 1`, `a.b.c`, `1 + 2 + 3`)
+    /// before `nesting-too-deep`; keeps recursion, here and in later stages, far from the stack
+    /// limit whatever the input.
     public static let maximumNesting = 256
 
     /// The statement keywords; they are identifiers recognised by position, usable as names.
@@ -80,7 +84,7 @@ public final class Parser {
     // MARK: - Cursor
 
     var current: Token { tokens[position] }
-    var kind: TokenKind { kinds[position] }
+    var currentKind: TokenKind { kinds[position] }
     var previous: Token? { position > 0 ? tokens[position - 1] : nil }
 
     /// The token `offset` places ahead, or end of file.
@@ -172,7 +176,7 @@ public final class Parser {
 
     /// Reports an error unless one was already reported for the construct being parsed.
     func error(_ message: String, at range: SourceRange? = nil, id: String = "syntax-error",
-                        notes: [DiagnosticNote] = [], help: String? = nil) {
+               notes: [DiagnosticNote] = [], help: String? = nil) {
         guard !panicking else { return }
         panicking = true
         diagnostics.append(.error(id, message, at: range ?? current.range, notes: notes, help: help))
@@ -252,7 +256,7 @@ public final class Parser {
     }
 
     private func adjust(_ depth: inout Int) {
-        switch kind {
+        switch currentKind {
         case .leftParen, .leftBracket, .leftBrace: depth += 1
         case .rightParen, .rightBracket, .rightBrace: depth = max(0, depth - 1)
         default: break

@@ -12,7 +12,7 @@ struct OptimizerTests {
         let start = random.floats(count)
         var fastW = start, slowW = start
         var fastV = [Float](repeating: 0, count: count), slowV = fastV
-        var fastM = fastV, slowM = fastV
+        var fastM = fastV, slowM = fastV, fastS = fastV, slowS = fastV
         for step in 1...3 {
             let g = random.floats(count)
             Kernels.sgdUpdate(weights: &fastW, gradient: g, count: count, learningRate: 0.1)
@@ -23,13 +23,14 @@ struct OptimizerTests {
                 Reference.momentumUpdate(weights: &slowW, gradient: g, velocity: &slowV, count: count,
                                          learningRate: 0.05, momentum: 0.9, nesterov: nesterov)
             }
-            Kernels.adamUpdate(weights: &fastW, gradient: g, firstMoment: &fastM, secondMoment: &fastV, count: count,
+            Kernels.adamUpdate(weights: &fastW, gradient: g, firstMoment: &fastM, secondMoment: &fastS, count: count,
                                learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: step)
-            Reference.adamUpdate(weights: &slowW, gradient: g, firstMoment: &slowM, secondMoment: &slowV, count: count,
+            Reference.adamUpdate(weights: &slowW, gradient: g, firstMoment: &slowM, secondMoment: &slowS, count: count,
                                  learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: step)
         }
         #expect(worstError(fastW, slowW, absolute: 1e-7, relative: 1e-6) <= 1)
         #expect(worstError(fastV, slowV, absolute: 1e-7, relative: 1e-6) <= 1)
         #expect(worstError(fastM, slowM, absolute: 1e-7, relative: 1e-6) <= 1)
+        #expect(worstError(fastS, slowS, absolute: 1e-7, relative: 1e-6) <= 1)
     }
 }

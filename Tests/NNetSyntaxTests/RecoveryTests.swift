@@ -189,8 +189,17 @@ import Testing
         #expect(parse(balanced).diagnostics.map(\.id) == ["nesting-too-deep"])
         let blocks = parse(String(repeating: "model m {\n", count: 2_000))
         #expect(blocks.diagnostics.count == 2_000)
-        let signs = parse("let x = " + String(repeating: "-", count: 100_000) + "1")
-        #expect(signs.diagnostics.isEmpty)
+        // Long chains deepen the tree as brackets do, and are capped the same way.
+        for chain in [String(repeating: "-", count: 100_000) + "1",
+                      "a" + String(repeating: ".b", count: 10_000),
+                      "1" + String(repeating: " + 1", count: 10_000),
+                      "1" + String(repeating: " * 2 - 1", count: 5_000)] {
+            #expect(parse("let x = " + chain).diagnostics.map(\.id) == ["nesting-too-deep"])
+        }
+        let deepest = "let x = " + String(repeating: "-", count: 255) + "1"
+        let program = parse(deepest)
+        #expect(program.diagnostics.isEmpty)
+        #expect(program.dump().split(separator: "\n").count == 2 + 256)
     }
 
     @Test func randomBytesNeverCrash() {

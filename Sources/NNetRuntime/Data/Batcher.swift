@@ -18,10 +18,11 @@ public struct BatchCursor: Sendable, Hashable, Codable {
 /// anywhere and resume from a saved `cursor` with `seek(to:)`, seeing the same batches.
 ///
 ///     var batcher = try Batcher(dataset: train, batchSize: 64, seed: 7)
-///     while true {
-///         let rows = batcher.next(features: x, targets: y)   // x: batchSize * featureSize floats
-///         if rows == 0 { break }                             // epoch over; the next call starts a new one
-///         ...
+///     for epoch in 0..<epochs {
+///         for step in 0..<batcher.batchesPerEpoch {
+///             let rows = batcher.next(features: x, targets: y)  // x holds batcher.featureCapacity floats
+///             ...                                              // rows < 64 only for an epoch's last batch
+///         }
 ///     }
 public struct Batcher: Sendable {
     public let dataset: Dataset
@@ -65,26 +66,30 @@ public struct Batcher: Sendable {
     public var targetCapacity: Int { batchSize * dataset.targetSize }
 
     /// Copies the next batch's rows into `features` (rows x featureShape) and `targets` (rows x
-    /// targetShape) and returns rows: batchSize, or fewer for the last batch of an epoch.
-    /// Returns 0 at the end of an epoch and moves the cursor to the start of the next one.
+    /// targetShape) and returns rows: batchSize, or fewer for the last batch of an epoch. After an
+    /// epoch's last batch the cursor moves to the next epoch and its order is drawn, so callers make
+    /// exactly `batchesPerEpoch` calls per epoch. Returns 0 only when an epoch has no batches.
     /// Cost: one memcpy per row (one per batch when not shuffling); no allocation.
     public mutating func next(features: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>) -> Int {
-        guard cursor.batchIndex < batchesPerEpoch else {
-            cursor = BatchCursor(epoch: cursor.epoch + 1, batchIndex: 0)
-            prepareOrder()
-            return 0
-        }
+        if cursor.batchIndex >= batchesPerEpoch { startNextEpoch() }
+        guard cursor.batchIndex < batchesPerEpoch else { return 0 }
         let start = cursor.batchIndex * batchSize
         let rows = min(batchSize, dataset.count - start)
         copyRows(from: dataset.features, size: dataset.featureSize, start: start, rows: rows, into: features)
         copyRows(from: dataset.targets, size: dataset.targetSize, start: start, rows: rows, into: targets)
         cursor.batchIndex += 1
+        if cursor.batchIndex == batchesPerEpoch { startNextEpoch() }
         return rows
     }
 
+    private mutating func startNextEpoch() {
+        cursor = BatchCursor(epoch: cursor.epoch + 1, batchIndex: 0)
+        prepareOrder()
+    }
+
     /// Moves to `cursor` (for example one saved in a checkpoint): the next call to `next` returns that
-    /// epoch's batch `batchIndex`. Negative values are treated as 0; a batch index past the end means
-    /// the epoch is over.
+    /// epoch's batch `batchIndex`. Negative values are treated as 0; a batch index at or past the end
+    /// means the start of the following epoch.
     public mutating func seek(to cursor: BatchCursor) {
         let target = BatchCursor(epoch: max(cursor.epoch, 0), batchIndex: min(max(cursor.batchIndex, 0), batchesPerEpoch))
         if target.epoch != self.cursor.epoch {

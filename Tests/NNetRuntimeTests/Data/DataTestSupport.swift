@@ -2,6 +2,10 @@
 
 import Foundation
 import NNetRuntime
+import Testing
+
+/// Parent of the data-layer suites, so `swift test --filter NNetRuntimeTests.DataTests` runs them all.
+@Suite("Data") enum DataTests {}
 
 /// A fresh directory under the system temp directory, removed when the value is deinitialised.
 final class TemporaryDirectory {
