@@ -36,12 +36,10 @@ extension Kernels {
                 // an in-register 8x16 transpose, then a scalar tail.
                 let source = a + strip * lda
                 var p = 0
-                if height == tileRows && depth >= 16 {
-                    withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { registers in
-                        while p + 16 <= depth {
-                            transpose8x16(source + p, stride: lda, into: out + p &* 8, registers: registers.baseAddress!)
-                            p += 16
-                        }
+                if height == tileRows {
+                    while p + 16 <= depth {
+                        transpose8x16(source + p, stride: lda, into: out + p &* 8)
+                        p += 16
                     }
                 }
                 while p < depth {
@@ -91,15 +89,11 @@ extension Kernels {
         // B[p, j] = b[j·ldb + p]: 16x16 blocks transposed in registers, then scalar tails.
         let source = b + column * ldb
         var p = 0
-        if width == tileColumns && depth >= 16 {
-            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { registers in
-                let v = registers.baseAddress!
-                while p + 16 <= depth {
-                    transpose16x16(source + p, stride: ldb, into: out + p &* 32, outputStride: 32, registers: v)
-                    transpose16x16(source + 16 &* ldb + p, stride: ldb, into: out + p &* 32 + 16, outputStride: 32,
-                                   registers: v)
-                    p += 16
-                }
+        if width == tileColumns {
+            while p + 16 <= depth {
+                transpose16x16(source + p, stride: ldb, into: out + p &* 32, outputStride: 32)
+                transpose16x16(source + 16 &* ldb + p, stride: ldb, into: out + p &* 32 + 16, outputStride: 32)
+                p += 16
             }
         }
         while p < depth {
@@ -109,43 +103,55 @@ extension Kernels {
     }
 
     // MARK: - In-register transposes
+    //
+    // With element (r, c) at vector r, lane c, `zip` of two vectors that differ in one bit of r is a
+    // perfect shuffle of their 32-lane concatenation: that bit of r becomes the lowest lane bit and
+    // the top lane bit moves into the vector index (one `vpermt2ps` per output). log2(rows) rounds
+    // over the bits of r, highest first, transpose the block. Named locals, not an array, so all
+    // 16 vectors stay in zmm registers.
+
+    @inline(__always)
+    static func zip(_ x: inout SIMD16<Float>, _ y: inout SIMD16<Float>) {
+        let low = interleave(SIMD16(lowHalf: x.lowHalf, highHalf: y.lowHalf))
+        y = interleave(SIMD16(lowHalf: x.highHalf, highHalf: y.highHalf))
+        x = low
+    }
 
     /// out[8c + r] = source[r·stride + c] for r in 0..<8, c in 0..<16: eight 16-float rows become
-    /// sixteen 8-float columns (two per output vector). See `zipRounds`.
+    /// sixteen 8-float columns, two per output vector (lane = 8·(c & 1) + r after three rounds).
     @inline(__always)
-    static func transpose8x16(_ source: UnsafePointer<Float>, stride: Int, into out: UnsafeMutablePointer<Float>,
-                              registers v: UnsafeMutablePointer<SIMD16<Float>>) {
-        for r in 0..<8 { v[r] = Vector.load(source + r &* stride) }
-        zipRounds(v, count: 8)
-        for q in 0..<8 { Vector.store(v[q], out + 16 &* q) }
+    static func transpose8x16(_ source: UnsafePointer<Float>, stride: Int, into out: UnsafeMutablePointer<Float>) {
+        var v0 = Vector.load(source), v1 = Vector.load(source + stride)
+        var v2 = Vector.load(source + 2 &* stride), v3 = Vector.load(source + 3 &* stride)
+        var v4 = Vector.load(source + 4 &* stride), v5 = Vector.load(source + 5 &* stride)
+        var v6 = Vector.load(source + 6 &* stride), v7 = Vector.load(source + 7 &* stride)
+        zip(&v0, &v4); zip(&v1, &v5); zip(&v2, &v6); zip(&v3, &v7)
+        zip(&v0, &v2); zip(&v1, &v3); zip(&v4, &v6); zip(&v5, &v7)
+        zip(&v0, &v1); zip(&v2, &v3); zip(&v4, &v5); zip(&v6, &v7)
+        Vector.store(v0, out); Vector.store(v1, out + 16); Vector.store(v2, out + 32); Vector.store(v3, out + 48)
+        Vector.store(v4, out + 64); Vector.store(v5, out + 80); Vector.store(v6, out + 96); Vector.store(v7, out + 112)
     }
 
     /// out[c·outputStride + r] = source[r·stride + c] for r, c in 0..<16.
     @inline(__always)
     static func transpose16x16(_ source: UnsafePointer<Float>, stride: Int,
-                               into out: UnsafeMutablePointer<Float>, outputStride: Int,
-                               registers v: UnsafeMutablePointer<SIMD16<Float>>) {
-        for r in 0..<16 { v[r] = Vector.load(source + r &* stride) }
-        zipRounds(v, count: 16)
-        for c in 0..<16 { Vector.store(v[c], out + c &* outputStride) }
-    }
-
-    /// Transposes `count` (8 or 16) row vectors of 16 lanes in log2(count) rounds. With element
-    /// (r, c) at vector r, lane c, a zip of the vector pairs that differ in one bit of r moves that
-    /// bit to the lowest lane bit and the top lane bit into the vector index (a perfect shuffle of
-    /// the 32-lane concatenation, one `vpermt2ps` per output). After the rounds, vector q holds the
-    /// elements with c = (q << (4 - log2 count)) + lane >> log2 count, r = lane & (count - 1).
-    @inline(__always)
-    static func zipRounds(_ v: UnsafeMutablePointer<SIMD16<Float>>, count: Int) {
-        var bit = count >> 1
-        while bit > 0 {
-            for i in 0..<count where i & bit == 0 {
-                let x = v[i], y = v[i | bit]
-                v[i] = interleave(SIMD16(lowHalf: x.lowHalf, highHalf: y.lowHalf))
-                v[i | bit] = interleave(SIMD16(lowHalf: x.highHalf, highHalf: y.highHalf))
-            }
-            bit >>= 1
-        }
+                               into out: UnsafeMutablePointer<Float>, outputStride: Int) {
+        @inline(__always) func row(_ r: Int) -> SIMD16<Float> { Vector.load(source + r &* stride) }
+        var v0 = row(0), v1 = row(1), v2 = row(2), v3 = row(3), v4 = row(4), v5 = row(5), v6 = row(6), v7 = row(7)
+        var v8 = row(8), v9 = row(9), v10 = row(10), v11 = row(11)
+        var v12 = row(12), v13 = row(13), v14 = row(14), v15 = row(15)
+        zip(&v0, &v8); zip(&v1, &v9); zip(&v2, &v10); zip(&v3, &v11)
+        zip(&v4, &v12); zip(&v5, &v13); zip(&v6, &v14); zip(&v7, &v15)
+        zip(&v0, &v4); zip(&v1, &v5); zip(&v2, &v6); zip(&v3, &v7)
+        zip(&v8, &v12); zip(&v9, &v13); zip(&v10, &v14); zip(&v11, &v15)
+        zip(&v0, &v2); zip(&v1, &v3); zip(&v4, &v6); zip(&v5, &v7)
+        zip(&v8, &v10); zip(&v9, &v11); zip(&v12, &v14); zip(&v13, &v15)
+        zip(&v0, &v1); zip(&v2, &v3); zip(&v4, &v5); zip(&v6, &v7)
+        zip(&v8, &v9); zip(&v10, &v11); zip(&v12, &v13); zip(&v14, &v15)
+        @inline(__always) func store(_ v: SIMD16<Float>, _ c: Int) { Vector.store(v, out + c &* outputStride) }
+        store(v0, 0); store(v1, 1); store(v2, 2); store(v3, 3); store(v4, 4); store(v5, 5); store(v6, 6)
+        store(v7, 7); store(v8, 8); store(v9, 9); store(v10, 10); store(v11, 11); store(v12, 12)
+        store(v13, 13); store(v14, 14); store(v15, 15)
     }
 
     /// [x0 .. x7, y0 .. y7] → [x0, y0, x1, y1, ..., x7, y7] for a vector holding x in its low half.

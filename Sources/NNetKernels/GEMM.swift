@@ -25,6 +25,7 @@ enum GEMMBlocking {
     static let directBMaxRows = tune("directBMaxRows", 64)
     /// Below this many flops per thread, extra threads cost more in dispatch than they save.
     static let minFlopsPerThread = tune("minFlopsPerThread", 2_000_000)
+    static let aResident = tune("aResident", 0) != 0
 }
 
 /// Per-thread packing buffers, allocated on a thread's first GEMM and reused (grown if ever needed),
@@ -191,82 +192,115 @@ struct GEMMProblem {
         let bOrigin = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
         let cOrigin = c + rows.lowerBound * ldc + columns.lowerBound
         let biasOrigin = bias.map { $0 + columns.lowerBound }
-        let panelWidth = min(n, GEMMBlocking.maxColumns)
         if packB {
-            workspace.reserveB(GEMMBlocking.maxDepth * ((panelWidth + 31) / 32 * 32))
+            workspace.reserveB(GEMMBlocking.maxDepth * ((min(n, GEMMBlocking.maxColumns) + 31) / 32 * 32))
         }
-        let packedA = workspace.packedA, packedB = workspace.packedB
-        let edgeA = workspace.edgeA, edgeB = workspace.edgeB, scratch = workspace.scratch
-
         var jc = 0
         while jc < n {
             let nb = min(GEMMBlocking.maxColumns, n - jc)
             for block in 0..<blocks {
                 let p0 = block * k / blocks
                 let kb = (block + 1) * k / blocks - p0
-                let last = block == blocks - 1
-                let load = accumulate || block > 0
-                // op(B)[p0..<p0+kb, jc..<jc+nb]: packed into strips, or read in place (row-major B,
-                // small m) with only a partial last strip packed.
                 let bBlock = transB ? bOrigin + jc * ldb + p0 : bOrigin + p0 * ldb + jc
-                if packB {
-                    Kernels.packB(bBlock, ldb: ldb, transposed: transB, depth: kb, columns: nb, into: packedB)
-                } else if nb % 32 != 0 {
-                    let full = nb / 32 * 32
-                    Kernels.packBStrip(bBlock, ldb: ldb, transposed: false, depth: kb, column: full,
-                                       width: nb - full, into: edgeB)
-                }
+                let bStrips = prepareB(bBlock, depth: kb, columns: nb, pack: packB, workspace: workspace)
                 var ic = 0
                 while ic < m {
                     let mb = min(GEMMBlocking.maxRows, m - ic)
                     let aBlock = transA ? aOrigin + p0 * lda + ic : aOrigin + ic * lda + p0
-                    if packA {
-                        Kernels.packA(aBlock, lda: lda, transposed: transA, rows: mb, depth: kb, into: packedA)
-                    } else if mb % 8 != 0 {
-                        let full = mb / 8 * 8
-                        let edge = transA ? aBlock + full : aBlock + full * lda
-                        Kernels.packA(edge, lda: lda, transposed: transA, rows: mb - full, depth: kb, into: edgeA)
-                    }
-                    // Macro-kernel: each B strip (in L1) against every 8-row strip of the A block.
-                    var jr = 0
-                    while jr < nb {
-                        let width = min(32, nb - jr)
-                        let bStrip: UnsafePointer<Float>, bStride: Int
-                        if packB {
-                            bStrip = UnsafePointer(packedB + jr * kb); bStride = 32
-                        } else if width < 32 {
-                            bStrip = UnsafePointer(edgeB); bStride = 32
-                        } else {
-                            bStrip = bBlock + jr; bStride = ldb
-                        }
-                        let cColumn = cOrigin + (ic * ldc + jc + jr)
-                        let biasStrip = biasOrigin.map { $0 + jc + jr }
-                        var ir = 0
-                        while ir < mb {
-                            let height = min(8, mb - ir)
-                            let aStrip: UnsafePointer<Float>, rowStride: Int, depthStride: Int
-                            if packA {
-                                aStrip = UnsafePointer(packedA + ir * kb); rowStride = 1; depthStride = 8
-                            } else if height < 8 {
-                                aStrip = UnsafePointer(edgeA); rowStride = 1; depthStride = 8
-                            } else if transA {
-                                aStrip = aBlock + ir; rowStride = 1; depthStride = lda
-                            } else {
-                                aStrip = aBlock + ir * lda; rowStride = lda; depthStride = 1
-                            }
-                            Kernels.tile(rows: height, columns: width, depth: kb,
-                                         a: aStrip, aRowStride: rowStride, aDepthStride: depthStride,
-                                         b: bStrip, bDepthStride: bStride,
-                                         c: cColumn + ir * ldc, ldc: ldc, load: load,
-                                         bias: biasStrip, activation: last ? epilogue : nil, scratch: scratch)
-                            ir += 8
-                        }
-                        jr += 32
-                    }
+                    let aStrips = prepareA(aBlock, depth: kb, rows: mb, pack: packA, workspace: workspace)
+                    macroKernel(a: aStrips, b: bStrips, rows: mb, columns: nb, depth: kb,
+                                c: cOrigin + (ic * ldc + jc), load: accumulate || block > 0,
+                                bias: biasOrigin.map { $0 + jc }, activation: block == blocks - 1 ? epilogue : nil,
+                                scratch: workspace.scratch)
                     ic += mb
                 }
             }
             jc += nb
         }
+    }
+
+    /// op(A)[0..<rows, 0..<depth] from `block`: packed into strips, or read in place with only a
+    /// partial last strip packed (zero-padded) into the workspace's edge buffer.
+    func prepareA(_ block: UnsafePointer<Float>, depth: Int, rows: Int, pack: Bool,
+                  workspace: GEMMWorkspace) -> OperandStrips {
+        if pack {
+            Kernels.packA(block, lda: lda, transposed: transA, rows: rows, depth: depth, into: workspace.packedA)
+            return OperandStrips(base: UnsafePointer(workspace.packedA), stripStride: 8 * depth, elementStride: 1,
+                                 depthStride: 8, edge: nil, edgeDepthStride: 8)
+        }
+        let full = rows / 8 * 8
+        var edge: UnsafePointer<Float>? = nil
+        if full < rows {
+            let source = transA ? block + full : block + full * lda
+            Kernels.packA(source, lda: lda, transposed: transA, rows: rows - full, depth: depth, into: workspace.edgeA)
+            edge = UnsafePointer(workspace.edgeA)
+        }
+        return transA
+            ? OperandStrips(base: block, stripStride: 8, elementStride: 1, depthStride: lda, edge: edge, edgeDepthStride: 8)
+            : OperandStrips(base: block, stripStride: 8 * lda, elementStride: lda, depthStride: 1, edge: edge,
+                             edgeDepthStride: 8)
+    }
+
+    /// op(B)[0..<depth, 0..<columns] from `block`: packed into strips, or (row-major B only) read in
+    /// place with only a partial last strip packed.
+    func prepareB(_ block: UnsafePointer<Float>, depth: Int, columns: Int, pack: Bool,
+                  workspace: GEMMWorkspace) -> OperandStrips {
+        if pack {
+            Kernels.packB(block, ldb: ldb, transposed: transB, depth: depth, columns: columns, into: workspace.packedB)
+            return OperandStrips(base: UnsafePointer(workspace.packedB), stripStride: 32 * depth, elementStride: 1,
+                                 depthStride: 32, edge: nil, edgeDepthStride: 32)
+        }
+        let full = columns / 32 * 32
+        var edge: UnsafePointer<Float>? = nil
+        if full < columns {
+            Kernels.packBStrip(block, ldb: ldb, transposed: false, depth: depth, column: full,
+                               width: columns - full, into: workspace.edgeB)
+            edge = UnsafePointer(workspace.edgeB)
+        }
+        return OperandStrips(base: block, stripStride: 32, elementStride: 1, depthStride: ldb, edge: edge, edgeDepthStride: 32)
+    }
+
+    /// All 8x32 tiles of a (rows, columns) block of C for one k block.
+    func macroKernel(a: OperandStrips, b: OperandStrips, rows: Int, columns: Int, depth: Int,
+                     c: UnsafeMutablePointer<Float>, load: Bool, bias: UnsafePointer<Float>?,
+                     activation: ActivationKind?, scratch: UnsafeMutablePointer<Float>) {
+        @inline(__always) func tile(_ ir: Int, _ jr: Int) {
+            let height = min(8, rows - ir), width = min(32, columns - jr)
+            let aStrip = a.strip(ir / 8, full: height == 8), bStrip = b.strip(jr / 32, full: width == 32)
+            Kernels.tile(rows: height, columns: width, depth: depth,
+                         a: aStrip.pointer, aRowStride: aStrip.elementStride, aDepthStride: aStrip.depthStride,
+                         b: bStrip.pointer, bDepthStride: bStrip.depthStride,
+                         c: c + (ir * ldc + jr), ldc: ldc, load: load,
+                         bias: bias.map { $0 + jr }, activation: activation, scratch: scratch)
+        }
+        if GEMMBlocking.aResident {
+            for ir in stride(from: 0, to: rows, by: 8) {
+                for jr in stride(from: 0, to: columns, by: 32) { tile(ir, jr) }
+            }
+        } else {
+            // Each B strip stays in L1 while every 8-row strip of the A block streams past.
+            for jr in stride(from: 0, to: columns, by: 32) {
+                for ir in stride(from: 0, to: rows, by: 8) { tile(ir, jr) }
+            }
+        }
+    }
+}
+
+/// Where the micro-kernel finds strip s of an operand: `base + s·stripStride`, elements of the
+/// strip `elementStride` apart (A's rows; unused for B) and consecutive k `depthStride` apart.
+/// A partial last strip of an in-place operand lives zero-padded in `edge` (packed layout).
+struct OperandStrips {
+    let base: UnsafePointer<Float>
+    let stripStride: Int, elementStride: Int, depthStride: Int
+    let edge: UnsafePointer<Float>?
+    /// k stride of the packed edge strip: the strip's width (8 for A, 32 for B).
+    let edgeDepthStride: Int
+
+    @inline(__always)
+    func strip(_ index: Int, full: Bool) -> (pointer: UnsafePointer<Float>, elementStride: Int, depthStride: Int) {
+        if !full, let edge {
+            return (edge, 1, edgeDepthStride)
+        }
+        return (base + index * stripStride, elementStride, depthStride)
     }
 }

@@ -35,10 +35,11 @@ public struct Batcher: Sendable {
     /// This epoch's sample order.
     public private(set) var order: [Int]
 
-    /// Throws DataError when batchSize < 1.
+    /// Throws DataError when batchSize < 1 or the dataset fails `validate()` (so copies stay in bounds).
     public init(dataset: Dataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
                 seed: UInt64) throws {
         guard batchSize >= 1 else { throw DataError(path: nil, "batch size must be at least 1, got \(batchSize)") }
+        try dataset.validate()
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -71,7 +72,6 @@ public struct Batcher: Sendable {
     /// exactly `batchesPerEpoch` calls per epoch. Returns 0 only when an epoch has no batches.
     /// Cost: one memcpy per row (one per batch when not shuffling); no allocation.
     public mutating func next(features: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>) -> Int {
-        if cursor.batchIndex >= batchesPerEpoch { startNextEpoch() }
         guard cursor.batchIndex < batchesPerEpoch else { return 0 }
         let start = cursor.batchIndex * batchSize
         let rows = min(batchSize, dataset.count - start)
@@ -91,7 +91,10 @@ public struct Batcher: Sendable {
     /// epoch's batch `batchIndex`. Negative values are treated as 0; a batch index at or past the end
     /// means the start of the following epoch.
     public mutating func seek(to cursor: BatchCursor) {
-        let target = BatchCursor(epoch: max(cursor.epoch, 0), batchIndex: min(max(cursor.batchIndex, 0), batchesPerEpoch))
+        var target = BatchCursor(epoch: max(cursor.epoch, 0), batchIndex: max(cursor.batchIndex, 0))
+        if target.batchIndex >= batchesPerEpoch {
+            target = BatchCursor(epoch: target.epoch + (batchesPerEpoch > 0 ? 1 : 0), batchIndex: 0)
+        }
         if target.epoch != self.cursor.epoch {
             self.cursor.epoch = target.epoch
             prepareOrder()

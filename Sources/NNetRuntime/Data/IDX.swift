@@ -46,7 +46,7 @@ public enum IDXLoader {
     ///
     /// Throws DataError for a bad magic number, zero dimensions, sizes that cannot fit the file or
     /// memory, truncated or trailing data, and corrupt gzip. Cost: one pass over the file, read (and
-    /// inflated) in 1 MB chunks that are converted to Float while in cache; files over 8 MB are read
+    /// inflated) in 1 MB chunks that are converted to Float while in cache; files over 4 MB are read
     /// ahead on a second thread. Fashion-MNIST's 26 MB train images: ~0.15 s, the cost of zlib's inflate.
     public static func readArray(_ path: String, scale: Float? = nil) throws -> IDXArray {
         try readArray(path, scale: scale, role: .any)
@@ -61,7 +61,7 @@ public enum IDXLoader {
         var found = 0
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             // Reading ahead on a second thread pays off once there are several chunks.
-            _ = try ChunkedRead.read(reader, byteCount: expectedBytes, parallel: expectedBytes >= 8 * ByteReader.chunkSize) { chunk in
+            _ = try ChunkedRead.read(reader, byteCount: expectedBytes, parallel: expectedBytes >= 4 * ByteReader.chunkSize) { chunk in
                 let elements = chunk.count / width
                 convert(chunk.baseAddress!, count: elements, from: elementType, scale: scale ?? 1,
                         into: buffer.baseAddress! + found)

@@ -3,13 +3,15 @@
 
 import NNetIR
 import NNetKernels
+import NNetPlanner
 
 public final class Executor {
     public let graph: Graph
+    public let plan: Plan
     /// The largest batch the buffers hold.
     public let batchCapacity: Int
     public let parameters: ParameterStore
-    /// Use the naive reference kernels (the oracle) instead of the fast ones.
+    /// Use the naive reference kernels and the unfused plan (the oracle) instead of the fast engine.
     public let useReference: Bool
 
     private var buffers: [UnsafeMutablePointer<Float>]
@@ -20,34 +22,24 @@ public final class Executor {
     /// Rows in the current batch.
     public private(set) var batchSize = 0
 
+    /// Plans `graph` (fused, with buffer reuse; unfused with the reference kernels) and allocates
+    /// its arena once. `keep` lists extra nodes whose values are read after a run.
     public init(graph: Graph, batchCapacity: Int, parameters: ParameterStore, seed: UInt64 = 0,
-                useReference: Bool = false) {
+                useReference: Bool = false, keep: [NodeID] = []) {
         self.graph = graph
         self.batchCapacity = max(1, batchCapacity)
         self.parameters = parameters
         self.useReference = useReference
         self.generator = SeededGenerator(seed: seed)
+        plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, keep: keep)
 
-        // Offsets of each node's own buffer (views and parameters own none).
-        var offsets = [Int](repeating: -1, count: graph.nodes.count)
-        var total = 0
         var scratchSize = 1
         for node in graph.nodes {
-            switch node.op {
-            case .parameter, .reshape: continue
-            case .dropout:
-                // Output followed by its mask.
-                offsets[node.id] = total
-                total += Executor.aligned(2 * Executor.elements(node, batchCapacity))
-            default:
-                offsets[node.id] = total
-                total += Executor.aligned(Executor.elements(node, batchCapacity))
-            }
-            if case .loss = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], batchCapacity)) }
-            if case .lossGradient = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], batchCapacity)) }
+            if case .loss = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], self.batchCapacity)) }
+            if case .lossGradient = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], self.batchCapacity)) }
         }
-        arena = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
-        arena.initialize(repeating: 0, count: max(total, 1))
+        arena = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.arenaSize, 1))
+        arena.initialize(repeating: 0, count: max(plan.arenaSize, 1))
         scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
         scratch.initialize(repeating: 0, count: scratchSize)
         var resolved = [UnsafeMutablePointer<Float>](repeating: arena, count: graph.nodes.count)
@@ -55,7 +47,7 @@ public final class Executor {
             switch node.op {
             case .parameter(let index): resolved[node.id] = parameters.pointer(index)
             case .reshape: resolved[node.id] = resolved[node.inputs[0]]
-            default: resolved[node.id] = arena + offsets[node.id]
+            default: resolved[node.id] = arena + (plan.offsets[node.id] ?? 0)
             }
         }
         buffers = resolved
@@ -66,13 +58,13 @@ public final class Executor {
         scratch.deallocate()
     }
 
-    private static func aligned(_ n: Int) -> Int { (n + 15) & ~15 }
     private static func elements(_ node: Node, _ batch: Int) -> Int {
         node.isBatched ? batch * node.elementsPerSample : max(1, node.elementsPerSample)
     }
 
     /// The buffer of a node (for inputs: fill it; for outputs: read it). Batched nodes hold
-    /// `batchSize` rows.
+    /// `batchSize` rows. Only inputs, targets, parameters, the loss, the output, parameter
+    /// gradients and `keep` nodes hold their values after a run; other buffers are reused.
     public func buffer(_ node: NodeID) -> UnsafeMutablePointer<Float> { buffers[node] }
 
     /// The generator dropout draws from (part of a checkpoint's state).
@@ -81,12 +73,39 @@ public final class Executor {
         set { generator.stateWords = newValue }
     }
 
-    /// Runs every node in order: forward, loss and (in a training graph) backward.
+    /// Runs the plan: forward, loss and (in a training graph) backward.
     /// `rows` is the number of samples in the input buffers.
-    public func run(rows: Int) {
-        precondition(rows >= 1 && rows <= batchCapacity, "batch of \(rows) exceeds capacity \(batchCapacity)")
-        batchSize = rows
-        for node in graph.nodes { execute(node) }
+    public func run(rows count: Int) {
+        precondition(count >= 1 && count <= batchCapacity, "batch of \(count) exceeds capacity \(batchCapacity)")
+        batchSize = count
+        for step in plan.steps {
+            switch step {
+            case .single(let node):
+                execute(graph[node])
+            case .dense(let matmul, let bias, let activation, let output):
+                let x = graph[graph[matmul].inputs[0]], w = graph[graph[matmul].inputs[1]]
+                let (m, k, n) = (rows(x), w.shape[0], w.shape[1])
+                Kernels.gemmBiasActivation(transA: false, transB: false, m: m, n: n, k: k,
+                                           a: buffers[x.id], lda: k, b: buffers[w.id], ldb: n,
+                                           c: buffers[output], ldc: n, accumulate: false,
+                                           bias: bias.map { UnsafePointer(buffers[$0]) }, activation: activation)
+            case .denseInputGradient(let matmulGradient, let activationGradient):
+                let node = graph[matmulGradient]
+                guard case .activationGradient(let kind) = graph[activationGradient].op else { continue }
+                let w = graph[node.inputs[1]]
+                let (m, k, n) = (rows(node), w.shape[0], w.shape[1])
+                let dx = buffers[activationGradient]
+                Kernels.gemm(transA: false, transB: true, m: m, n: k, k: n, a: buffers[node.inputs[0]], lda: n,
+                             b: buffers[w.id], ldb: n, c: dx, ldc: k, accumulate: false)
+                Kernels.activationBackward(kind, output: buffers[graph[activationGradient].inputs[0]], gradient: dx,
+                                           result: dx, count: m * k)
+            case .lossAndGradient(let loss, let gradient):
+                guard case .loss(let kind, let fromLogits) = graph[loss].op else { continue }
+                let inputs = graph[loss].inputs
+                buffers[loss][0] = lossKernel(kind, fromLogits: fromLogits, prediction: inputs[0], target: inputs[1],
+                                              gradient: buffers[gradient])
+            }
+        }
     }
 
     /// The loss computed by the last run.

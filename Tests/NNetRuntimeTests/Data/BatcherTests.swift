@@ -12,19 +12,20 @@ extension DataTests {
                     targets: (0..<n).map(Float.init))
         }
 
-        /// Runs one epoch and returns its batches as lists of sample ids, checking features match targets.
+        /// Runs the rest of the current epoch (a whole one from its start) and returns its batches as
+        /// lists of sample ids, checking that every row's features match its target.
         func epoch(_ batcher: inout Batcher) -> [[Int]] {
             var features = [Float](repeating: -1, count: batcher.featureCapacity)
             var targets = [Float](repeating: -1, count: batcher.targetCapacity)
             var batches: [[Int]] = []
-            while true {
-                let rows = features.withUnsafeMutableBufferPointer { f in
-                    targets.withUnsafeMutableBufferPointer { t in batcher.next(features: f.baseAddress!, targets: t.baseAddress!) }
-                }
-                if rows == 0 { break }
+            guard batcher.batchesPerEpoch > 0 else { return [] }
+            let epoch = batcher.cursor.epoch
+            while batcher.cursor.epoch == epoch {
+                let rows = batcher.next(features: &features, targets: &targets)
                 let ids = (0..<rows).map { Int(targets[$0]) }
                 for (row, id) in ids.enumerated() {
-                    #expect(Array(features[(row * 3)..<(row * 3 + 3)]) == [Float(3 * id), Float(3 * id + 1), Float(3 * id + 2)])
+                    let expected = [Float(3 * id), Float(3 * id + 1), Float(3 * id + 2)]
+                    #expect(Array(features[(row * 3)..<(row * 3 + 3)]) == expected)
                 }
                 batches.append(ids)
             }
@@ -84,6 +85,12 @@ extension DataTests {
             let rest = epoch(&resumed) + epoch(&resumed)
             #expect(rest == Array(epochsOneAndTwo.dropFirst(3)))
             #expect(resumed.cursor == BatchCursor(epoch: 3, batchIndex: 0))
+
+            // A cursor saved at the very end of an epoch means the start of the next one.
+            var atEnd = try Batcher(dataset: numbered(40), batchSize: 6, seed: 12)
+            atEnd.seek(to: BatchCursor(epoch: 0, batchIndex: atEnd.batchesPerEpoch))
+            #expect(atEnd.cursor == BatchCursor(epoch: 1, batchIndex: 0))
+            #expect(epoch(&atEnd) == Array(epochsOneAndTwo.prefix(atEnd.batchesPerEpoch)))
         }
 
         @Test func classLabelTargetsAndEmptyData() throws {
@@ -96,7 +103,9 @@ extension DataTests {
             #expect(rows == 2 && features == [0, 0, 1, 1] && targets == [0, 1])
 
             var empty = try Batcher(dataset: numbered(0), batchSize: 4, seed: 0)
+            #expect(empty.batchesPerEpoch == 0)
             #expect(empty.next(features: &features, targets: &targets) == 0)
+            #expect(empty.cursor == BatchCursor(epoch: 0, batchIndex: 0))
             #expect(dataErrorMessage { try Batcher(dataset: labelled, batchSize: 0, seed: 0) }?.contains("at least 1") == true)
         }
     }

@@ -102,7 +102,7 @@ extension DataTests {
             #expect(train.features == images.map(Float.init))
         }
 
-        /// Files over 8 MB are read ahead on a worker thread; its data and its errors must arrive intact.
+        /// Files over 4 MB are read ahead on a worker thread; its data and its errors must arrive intact.
         @Test func largeFilesReadAheadOnAWorkerThread() throws {
             let directory = try TemporaryDirectory()
             let count = 9_000_000

@@ -70,7 +70,8 @@ struct GradientCase: CustomStringConvertible, Sendable {
     static let batch = 4
 
     /// Targets that suit `loss` for a model with `outputShape`.
-    static func targets(_ loss: LossKind, outputShape: [Int], generator: inout SeededGenerator) -> (shape: [Int], values: [Float]) {
+    static func targets(_ loss: LossKind, outputShape: [Int], generator: inout SeededGenerator,
+                        batch: Int = GradientCheckTests.batch) -> (shape: [Int], values: [Float]) {
         let per = elementCount(outputShape)
         let classes = outputShape.last ?? 1
         switch loss {

@@ -1,0 +1,19 @@
+// The planner's entry point: fusion, then the memory plan. Stage: planner.
+
+import NNetIR
+
+public enum Planner {
+    /// Plans `graph` for batches of up to `batchCapacity` rows. `keep` lists nodes read after a
+    /// run besides the loss, the output and the parameter gradients. Without `fuse` every node
+    /// is its own step (the reference plan).
+    public static func plan(_ graph: Graph, batchCapacity: Int, fuse: Bool = true, shareMemory: Bool = true,
+                            keep: [NodeID] = []) -> Plan {
+        var roots = Set(keep + graph.parameterGradients.filter { $0 >= 0 } + [graph.output])
+        if let loss = graph.loss { roots.insert(loss) }
+        let steps = Fusion.steps(for: graph, roots: roots, fuse: fuse)
+        let memory = MemoryPlan.assign(graph, steps: steps, roots: roots, batchCapacity: batchCapacity, share: shareMemory)
+        return Plan(graph: graph, steps: steps, offsets: memory.offsets, arenaSize: memory.size,
+                    unsharedSize: memory.unshared, batchCapacity: batchCapacity,
+                    lifetimes: memory.lifetimes, fused: fuse)
+    }
+}
