@@ -21,6 +21,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Test support: counts heap allocations (the steady-state training step must make none).
+        .target(name: "CAllocationCounter"),
         .target(name: "NNetSyntax", swiftSettings: optimized),
         .target(name: "NNetKernels", swiftSettings: optimized),
         .target(name: "NNetIR", dependencies: ["NNetSyntax"], swiftSettings: optimized),
@@ -32,7 +34,8 @@ let package = Package(
         .testTarget(name: "NNetKernelsTests", dependencies: ["NNetKernels"]),
         .testTarget(name: "NNetIRTests", dependencies: ["NNetIR", "NNetSyntax"]),
         .testTarget(name: "NNetPlannerTests", dependencies: ["NNetPlanner", "NNetIR", "NNetSyntax"]),
-        .testTarget(name: "NNetRuntimeTests", dependencies: ["NNetRuntime", "NNetIR", "NNetKernels", "NNetSyntax"]),
+        .testTarget(name: "NNetRuntimeTests",
+                    dependencies: ["NNetRuntime", "NNetIR", "NNetKernels", "NNetSyntax", "CAllocationCounter"]),
         .testTarget(name: "NNetDriverTests", dependencies: ["NNetDriver", "NNetSyntax", "NNetRuntime", "NNetPlanner"],
                     exclude: ["Cases"]),
     ]

@@ -78,7 +78,7 @@ extension Interpreter {
                 plannedSplits[name] = names
                 return nil
             }
-            group = try preprocess(loaded, bound, seed: seed)
+            group = try preprocess(loaded, bound, seed: seed, constructor: callee.name)
             return group
         } catch {
             throw StatementFailure.diagnostics([error])
@@ -100,7 +100,9 @@ extension Interpreter {
             case "idx":
                 let path = try bound.string("path")
                 if options.checkOnly { return nil }
-                return try IDXLoader.loadDirectory(path, scale: nil, flatten: false).renamed(name)
+                // Scaling while decoding saves a pass over (and a copy of) the images.
+                let scale = bound.has("scale") ? Float(try bound.number("scale")) : nil
+                return try IDXLoader.loadDirectory(path, scale: scale, flatten: false).renamed(name)
             case "csv":
                 let path = try bound.string("path")
                 let header = try bound.bool("header", default: true)
@@ -186,7 +188,8 @@ extension Interpreter {
 
     /// Applies the preprocessing options in a fixed order: split off test and validation data,
     /// then scale, flatten, standardise (with training statistics) and one-hot encode every split.
-    private func preprocess(_ group: DatasetGroup, _ bound: BoundArguments, seed: UInt64) throws(Diagnostic) -> DatasetGroup {
+    private func preprocess(_ group: DatasetGroup, _ bound: BoundArguments, seed: UInt64,
+                            constructor: String) throws(Diagnostic) -> DatasetGroup {
         var splits = group.splits
         func carve(_ key: String, from source: String) throws(Diagnostic) {
             let fraction = try bound.number(key, default: 0, in: 0...1, exclusiveUpper: true)
@@ -203,7 +206,7 @@ extension Interpreter {
         }
         try carve("test", from: "train")
         try carve("validation", from: "train")
-        if bound.has("scale") {
+        if bound.has("scale"), constructor != "idx" {
             let factor = Float(try bound.number("scale"))
             splits = splits.map { ($0.name, $0.dataset.scaled(by: factor)) }
         }

@@ -15,8 +15,9 @@ final class TrainingReporter: TrainingObserver {
         self.log = log
     }
 
+    var wantsStepProgress: Bool { display.isTTY }
+
     func stepFinished(_ progress: StepProgress) {
-        guard display.isTTY else { return }
         display.update(TrainingProgress(progress))
     }
 

@@ -119,7 +119,7 @@ public final class Executor {
 
     private func execute(_ node: Node) {
         let y = buffers[node.id]
-        let input = { (i: Int) in UnsafePointer(self.buffers[node.inputs[i]]) }
+        func input(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(buffers[node.inputs[i]]) }
         switch node.op {
         case .input, .target, .parameter, .reshape:
             return

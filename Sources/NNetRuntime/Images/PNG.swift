@@ -20,8 +20,9 @@ public struct ImageError: Error, CustomStringConvertible {
 ///
 /// Each row is filtered with whichever of the five PNG filters (None, Sub, Up, Average, Paeth)
 /// gives the smallest sum of absolute values when its bytes are read as signed: the heuristic
-/// the PNG specification recommends and libpng uses. On a grid of 64 Fashion-MNIST images it gives
-/// a file ~25% smaller than filter 0 alone, at the cost of five passes over each row.
+/// the PNG specification recommends and libpng uses. Measured against filter 0 on every row: the
+/// deflated data of an 8x8 grid of Fashion-MNIST test images is 7% smaller (26,640 vs 28,708 bytes),
+/// that of smooth RGB ramps 20x smaller (189 vs 3,713), for five cheap passes over each row.
 public enum PNG {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 

@@ -54,6 +54,8 @@ public struct EpochReport: Sendable {
 }
 
 public protocol TrainingObserver: AnyObject {
+    /// Whether `stepFinished` is wanted (a live display); building the report costs allocations.
+    var wantsStepProgress: Bool { get }
     func stepFinished(_ progress: StepProgress)
     func epochFinished(_ report: EpochReport)
 }
@@ -119,7 +121,7 @@ public final class Trainer {
                                                        columns: outputColumns, classLabels: data.hasClassLabels,
                                                        threshold: graph.binaryThreshold)
                 }
-                if let observer {
+                if let observer, observer.wantsStepProgress {
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     observer.stepFinished(StepProgress(
                         model: model.name, epoch: instance.epochsTrained + 1, epochs: instance.epochsTrained + configuration.epochs - epoch + 1,

@@ -116,3 +116,11 @@ enum PNGDecoder {
         return out
     }
 }
+
+extension PNGDecoder {
+    /// The CRC of `bytes` as the four big-endian bytes a chunk ends with.
+    static func crcBytes(_ bytes: [UInt8]) -> [UInt8] {
+        let value = crc(bytes[...])
+        return [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+}
