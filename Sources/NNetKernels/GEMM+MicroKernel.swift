@@ -7,7 +7,7 @@ extension Kernels {
     /// Columns of C per micro-tile (two 16-float vectors of op(B) per k step).
     static let tileColumns = 32
 
-    /// C[0..<8, 0..<32] = finish(load ? C : 0) + Σ_p A[i, p]·B[p, j]) for p in 0..<depth.
+    /// C[0..<8, 0..<32] = finish((load ? C : 0) + Σ_p A[i, p]·B[p, j]) for p in 0..<depth.
     ///
     /// A[i, p] is read at `a + i·aRowStride + p·aDepthStride` (packed: 1 and 8; a row-major A read in
     /// place: lda and 1; a transposed A in place: 1 and lda). B[p, 0..<32] is 32 contiguous floats at
@@ -17,24 +17,24 @@ extension Kernels {
     /// Per k step: 2 vector loads, 8 broadcasts, 16 FMAs. Zen 4 retires one 512-bit FMA per cycle
     /// with 4 cycles latency, so 16 independent accumulators keep the FMA pipes full; measured
     /// ~115 GFLOP/s on L1-resident operands (3.6 GHz × 32 flops/cycle). Each element of C is a
-    /// plain FMA chain in increasing p, so the result never depends on how C was split over threads.
+    /// plain FMA chain in increasing p, then added to C, so the result never depends on how C was
+    /// split over threads.
     @inline(never)
     static func microKernel(depth: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aDepthStride cs: Int,
                             b: UnsafePointer<Float>, bDepthStride bs: Int,
                             c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
                             bias: UnsafePointer<Float>?, activation: ActivationKind?) {
+        // Accumulate from zero and add C after the loop: the C tile (16 lines, often in L3 or DRAM
+        // for large C) is prefetched now and arrives during the k loop instead of stalling every
+        // FMA chain at the start. Measured at 2048³ with k blocks of 384: 99 → 106 GFLOP/s.
+        for r in 0..<8 {
+            prefetchForWrite(c + r &* ldc)
+            prefetchForWrite(c + (r &* ldc &+ 16))
+        }
         var c0a = SIMD16<Float>(), c0b = SIMD16<Float>(), c1a = SIMD16<Float>(), c1b = SIMD16<Float>()
         var c2a = SIMD16<Float>(), c2b = SIMD16<Float>(), c3a = SIMD16<Float>(), c3b = SIMD16<Float>()
         var c4a = SIMD16<Float>(), c4b = SIMD16<Float>(), c5a = SIMD16<Float>(), c5b = SIMD16<Float>()
         var c6a = SIMD16<Float>(), c6b = SIMD16<Float>(), c7a = SIMD16<Float>(), c7b = SIMD16<Float>()
-        if load {
-            @inline(__always) func row(_ r: Int) -> (SIMD16<Float>, SIMD16<Float>) {
-                let p = UnsafeRawPointer(c + r &* ldc)
-                return (p.loadUnaligned(as: SIMD16<Float>.self), p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-            }
-            (c0a, c0b) = row(0); (c1a, c1b) = row(1); (c2a, c2b) = row(2); (c3a, c3b) = row(3)
-            (c4a, c4b) = row(4); (c5a, c5b) = row(5); (c6a, c6b) = row(6); (c7a, c7b) = row(7)
-        }
         var ap = a
         var bp = UnsafeRawPointer(b)
         let bStep = bs &* 4
@@ -60,6 +60,15 @@ extension Kernels {
             c7a = c7a.addingProduct(x, b0); c7b = c7b.addingProduct(x, b1)
             ap += cs
             bp += bStep
+        }
+        if load {
+            @inline(__always) func add(_ r: Int, _ lo: inout SIMD16<Float>, _ hi: inout SIMD16<Float>) {
+                let p = UnsafeRawPointer(c + r &* ldc)
+                lo += p.loadUnaligned(as: SIMD16<Float>.self)
+                hi += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            }
+            add(0, &c0a, &c0b); add(1, &c1a, &c1b); add(2, &c2a, &c2b); add(3, &c3a, &c3b)
+            add(4, &c4a, &c4b); add(5, &c5a, &c5b); add(6, &c6a, &c6b); add(7, &c7a, &c7b)
         }
         if let activation {
             let biasA = bias.map { UnsafeRawPointer($0).loadUnaligned(as: SIMD16<Float>.self) } ?? SIMD16<Float>()
@@ -116,4 +125,18 @@ extension Kernels {
             for j in 0..<columns { c[i &* ldc &+ j] = scratch[i &* tileColumns &+ j] }
         }
     }
+}
+
+/// `llvm.prefetch` (locality 3, data cache), which Swift does not expose: declared by its LLVM name
+/// so it lowers to `prefetchw`/`prefetcht0` (x86) or `prfm` (arm64). Prefetches never fault, so
+/// any address is safe.
+@_silgen_name("llvm.prefetch.p0")
+func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+
+@inline(__always) func prefetchForWrite(_ address: UnsafeMutablePointer<Float>) {
+    llvmPrefetch(UnsafeRawPointer(address), 1, 3, 1)
+}
+
+@inline(__always) func prefetchForRead(_ address: UnsafePointer<Float>) {
+    llvmPrefetch(UnsafeRawPointer(address), 0, 3, 1)
 }

@@ -1,45 +1,58 @@
-// `nnet check --plan`: what one training step executes: kernels in order, buffer memory and
-// FLOPs. Stage: driver.
+// `nnet check --plan`: what one training step executes: the fused steps in order with the
+// kernel each runs, the arena size with and without buffer reuse, and FLOPs. Stage: driver.
 
 import NNetIR
+import NNetPlanner
 
 enum PlanDescription {
     static func render(_ graph: Graph, model: LoweredModel, batch: Int = 32) -> String {
-        var lines = ["plan: training step of \(model.name) (batch \(batch))"]
-        var bytes = 0
-        var flops = 0
-        for node in graph.nodes {
-            let elements = node.isBatched ? batch * node.elementsPerSample : max(1, node.elementsPerSample)
-            switch node.op {
-            case .parameter, .reshape, .input, .target: continue
-            default: bytes += elements * 4
-            }
-            let cost = nodeFlops(node, graph, batch)
-            flops += cost
-            lines.append("  \(node.op.name.padding(24)) -> %\(node.id)  \(elements) floats\(cost > 0 ? ", \(cost) FLOPs" : "")")
+        let plan = Planner.plan(graph, batchCapacity: batch)
+        var lines = ["plan: training step of \(model.name), batch \(batch), \(plan.steps.count) steps for \(graph.nodes.count) IR nodes"]
+        var total = 0
+        for (index, step) in plan.steps.enumerated() {
+            let (kernel, nodes, flops) = describe(step, graph, batch)
+            total += flops
+            let cost = flops > 0 ? "  \(ModelSummary.grouped(flops)) FLOPs" : ""
+            lines.append("  \(String(index).leftPadded(3)). \(kernel.padding(44)) \(nodes)\(cost)")
         }
-        lines.append("  buffers: \(bytes / 1024) KiB; parameters: \(model.parameterCount * 4 / 1024) KiB; \(flops) FLOPs per step")
+        lines.append("  arena: \(kibibytes(plan.arenaSize)) (\(kibibytes(plan.unsharedSize)) without buffer reuse); "
+                     + "parameters: \(kibibytes(model.parameterCount))")
+        lines.append("  \(ModelSummary.grouped(total)) FLOPs per step (GEMMs)")
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func nodeFlops(_ node: Node, _ graph: Graph, _ batch: Int) -> Int {
-        let rows = batch * elementCount(Array(node.shape.dropLast()))
-        switch node.op {
-        case .matmul:
-            let w = graph[node.inputs[1]]
-            return 2 * rows * w.shape[0] * w.shape[1]
-        case .matmulInputGradient:
-            let w = graph[node.inputs[1]]
-            return 2 * rows * w.shape[0] * w.shape[1]
-        case .matmulWeightGradient:
-            let x = graph[node.inputs[0]]
-            return 2 * batch * elementCount(Array(x.shape.dropLast())) * node.shape[0] * node.shape[1]
-        default:
-            return 0
+    static func kibibytes(_ floats: Int) -> String { ModelSummary.formatBytes(Double(floats * 4)) }
+
+    static func describe(_ step: Step, _ graph: Graph, _ batch: Int) -> (String, String, Int) {
+        func rows(_ node: Node) -> Int { batch * elementCount(Array(node.shape.dropLast())) }
+        switch step {
+        case .single(let id):
+            let node = graph[id]
+            var flops = 0
+            if node.op == .matmulWeightGradient {
+                let x = graph[node.inputs[0]]
+                flops = 2 * rows(x) * node.shape[0] * node.shape[1]
+            } else if node.op == .matmulInputGradient || node.op == .matmul {
+                let w = graph[node.inputs[1]]
+                flops = 2 * rows(node) * w.shape[0] * w.shape[1]
+            }
+            return (node.op.name, "%\(id)", flops)
+        case .dense(let matmul, let bias, let activation, let output):
+            let w = graph[graph[matmul].inputs[1]]
+            let epilogue = (bias != nil ? " + bias" : "") + (activation == .linear ? "" : " + \(activation)")
+            return ("gemm\(epilogue)", "%\(matmul)…%\(output)", 2 * rows(graph[matmul]) * w.shape[0] * w.shape[1])
+        case .denseInputGradient(let matmulGradient, let activationGradient):
+            let w = graph[graph[matmulGradient].inputs[1]]
+            guard case .activationGradient(let kind) = graph[activationGradient].op else { return ("", "", 0) }
+            return ("gemm(dY·Wᵀ) ⊙ \(kind)'", "%\(matmulGradient)…%\(activationGradient)",
+                    2 * rows(graph[matmulGradient]) * w.shape[0] * w.shape[1])
+        case .lossAndGradient(let loss, let gradient):
+            return ("\(graph[loss].op.name) with gradient", "%\(loss), %\(gradient)", 0)
         }
     }
 }
 
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
