@@ -2,10 +2,12 @@
 // Stage: IR. The backward nodes are ordinary IR, so the planner sees forward and backward together.
 
 public enum Gradients {
-    /// Appends the gradient of every node that `root` depends on, given root's gradient node,
+    /// Appends the gradient of every node that `root` depends on, given root's gradient node
+    /// (and of the input, with `inputGradient`),
     /// and records the gradient node of each parameter (zero-free: parameters that do not
     /// influence the root get none, which the graph verifier reports).
-    static func appendBackward(to graph: inout Graph, from root: NodeID, gradient seed: NodeID) {
+    static func appendBackward(to graph: inout Graph, from root: NodeID, gradient seed: NodeID,
+                               inputGradient: Bool = false) {
         var gradient: [NodeID: NodeID] = [root: seed]
         var parameterGradients = [NodeID](repeating: -1, count: graph.parameters.count)
 
@@ -23,7 +25,9 @@ public enum Gradients {
             let node = graph[id]
             let layer = node.layer
             switch node.op {
-            case .input, .target:
+            case .input:
+                graph.inputGradient = dy
+            case .target:
                 break
             case .parameter(let index):
                 parameterGradients[index] = dy
@@ -31,7 +35,7 @@ public enum Gradients {
                 let (x, w) = (node.inputs[0], node.inputs[1])
                 let dx = graph.add(.matmulInputGradient, [dy, w], shape: graph[x].shape, layer: layer)
                 let dw = graph.add(.matmulWeightGradient, [x, dy], shape: graph[w].shape, batched: false, layer: layer)
-                if graph[x].op != .input { accumulate(x, dx, &graph) }
+                if graph[x].op != .input || inputGradient { accumulate(x, dx, &graph) }
                 accumulate(w, dw, &graph)
             case .biasAdd:
                 let (x, b) = (node.inputs[0], node.inputs[1])

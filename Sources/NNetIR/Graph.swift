@@ -50,6 +50,9 @@ public struct Graph: Sendable {
     public internal(set) var loss: NodeID?
     /// Whether the loss reads logits (its final activation fused in) rather than the output.
     public internal(set) var lossFromLogits = false
+    /// Gradient of the loss with respect to the input batch, when asked for (a GAN's generator
+    /// step backpropagates through the discriminator to its input).
+    public internal(set) var inputGradient: NodeID?
     /// Gradient node of each parameter, in parameter order (training graphs only).
     public internal(set) var parameterGradients: [NodeID] = []
 

@@ -21,12 +21,24 @@ public enum GraphBuilder {
     }
 
     /// Forward pass, loss against `targetShape`, and the gradient of every parameter.
-    public static func training(_ model: LoweredModel, loss: LossKind, targetShape: [Int]) -> Graph {
+    /// With `inputGradient`, also the gradient with respect to the input batch.
+    public static func training(_ model: LoweredModel, loss: LossKind, targetShape: [Int],
+                                inputGradient: Bool = false) -> Graph {
         var graph = forward(model, training: true)
         let prediction = appendLoss(loss, targetShape: targetShape, to: &graph)
         let seed = graph.add(.lossGradient(loss, fromLogits: graph.lossFromLogits), [prediction, graph.target!],
                              shape: graph[prediction].shape, layer: graph[graph.output].layer)
-        Gradients.appendBackward(to: &graph, from: prediction, gradient: seed)
+        Gradients.appendBackward(to: &graph, from: prediction, gradient: seed, inputGradient: inputGradient)
+        return graph
+    }
+
+    /// Forward pass and the parameter gradients given the gradient of some loss with respect to
+    /// the output, which is fed through the `target` node (a GAN's generator: the gradient comes
+    /// from the discriminator).
+    public static func backpropagation(_ model: LoweredModel) -> Graph {
+        var graph = forward(model, training: true)
+        graph.target = graph.add(.target, [], shape: model.outputShape, layer: nil)
+        Gradients.appendBackward(to: &graph, from: graph.output, gradient: graph.target!)
         return graph
     }
 

@@ -25,13 +25,14 @@ public final class Executor {
     /// Plans `graph` (fused, with buffer reuse; unfused with the reference kernels) and allocates
     /// its arena once. `keep` lists extra nodes whose values are read after a run.
     public init(graph: Graph, batchCapacity: Int, parameters: ParameterStore, seed: UInt64 = 0,
-                useReference: Bool = false, keep: [NodeID] = []) {
+                useReference: Bool = false, keep: [NodeID] = [], parameterGradients: Bool = true) {
         self.graph = graph
         self.batchCapacity = max(1, batchCapacity)
         self.parameters = parameters
         self.useReference = useReference
         self.generator = SeededGenerator(seed: seed)
-        plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, keep: keep)
+        plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, keep: keep,
+                            parameterGradients: parameterGradients)
 
         var scratchSize = 1
         for node in graph.nodes {
