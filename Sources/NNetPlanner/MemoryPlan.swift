@@ -23,12 +23,12 @@ enum MemoryPlan {
         let end = steps.count
         // Inputs and targets are written before the run.
         for node in graph.nodes where node.op == .input || node.op == .target {
-            buffers[node.id] = Buffer(node: node.id, size: size(node, batchCapacity), first: -1, last: end)
+            buffers[node.id] = Buffer(node: node.id, size: node.outputElements(batch: batchCapacity), first: -1, last: end)
         }
         for (index, step) in steps.enumerated() {
             for written in writtenNodes(step) where buffers[written] == nil {
-                var size = size(graph[written], batchCapacity)
-                if case .dropout = graph[written].op { size *= 2 }  // the mask follows the output
+                let node = graph[written]
+                let size = node.outputElements(batch: batchCapacity) + node.stateElements(batch: batchCapacity, in: graph)
                 buffers[written] = Buffer(node: written, size: size, first: index, last: index)
             }
             for read in readNodes(step, graph) {
@@ -75,10 +75,6 @@ enum MemoryPlan {
     }
 
     static func aligned(_ n: Int) -> Int { (max(n, 1) + 15) & ~15 }
-
-    static func size(_ node: Node, _ batch: Int) -> Int {
-        node.isBatched ? batch * node.elementsPerSample : max(1, node.elementsPerSample)
-    }
 
     static func writtenNodes(_ step: Step) -> [NodeID] {
         switch step {

@@ -16,7 +16,7 @@ public final class Executor {
 
     private var buffers: [UnsafeMutablePointer<Float>]
     private let arena: UnsafeMutablePointer<Float>
-    /// Scratch for losses fused with softmax (the probabilities), [batch, classes].
+    /// Scratch shared by all nodes while they run (Node.workspaceElements).
     private let scratch: UnsafeMutablePointer<Float>
     private var generator: SeededGenerator
     /// Rows in the current batch.
@@ -34,15 +34,12 @@ public final class Executor {
         plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, keep: keep,
                             parameterGradients: parameterGradients)
 
-        var scratchSize = 1
-        for node in graph.nodes {
-            if case .loss = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], self.batchCapacity)) }
-            if case .lossGradient = node.op { scratchSize = max(scratchSize, Executor.elements(graph[node.inputs[0]], self.batchCapacity)) }
-        }
+        let capacity = self.batchCapacity
+        let scratchSize = graph.nodes.map { $0.workspaceElements(batch: capacity, in: graph) }.max() ?? 1
         arena = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.arenaSize, 1))
         arena.initialize(repeating: 0, count: max(plan.arenaSize, 1))
-        scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
-        scratch.initialize(repeating: 0, count: scratchSize)
+        scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchSize, 1))
+        scratch.initialize(repeating: 0, count: max(scratchSize, 1))
         var resolved = [UnsafeMutablePointer<Float>](repeating: arena, count: graph.nodes.count)
         for node in graph.nodes {
             switch node.op {
@@ -57,10 +54,6 @@ public final class Executor {
     deinit {
         arena.deallocate()
         scratch.deallocate()
-    }
-
-    private static func elements(_ node: Node, _ batch: Int) -> Int {
-        node.isBatched ? batch * node.elementsPerSample : max(1, node.elementsPerSample)
     }
 
     /// The buffer of a node (for inputs: fill it; for outputs: read it). Batched nodes hold
@@ -138,8 +131,8 @@ public final class Executor {
             useReference ? Reference.softmax(input(0), rows: rows(node), columns: columns, output: y)
                 : Kernels.softmax(input(0), rows: rows(node), columns: columns, output: y)
         case .dropout(let rate):
-            let count = batchSize * node.elementsPerSample
-            let mask = y + count
+            let count = node.outputElements(batch: batchSize)
+            let mask = y + node.outputElements(batch: batchCapacity)
             let keep = 1 / (1 - rate)
             for i in 0..<count { mask[i] = generator.nextFloat() < rate ? 0 : keep }
             Kernels.multiply(input(0), mask, output: y, count: count)
@@ -172,7 +165,8 @@ public final class Executor {
                 : Kernels.softmaxBackward(output: input(0), gradient: input(1), rows: rows(node), columns: columns, result: y)
         case .dropoutGradient:
             let count = batchSize * node.elementsPerSample
-            Kernels.multiply(input(1), UnsafePointer(buffers[node.inputs[0]] + count), output: y, count: count)
+            let mask = buffers[node.inputs[0]] + graph[node.inputs[0]].outputElements(batch: batchCapacity)
+            Kernels.multiply(input(1), mask, output: y, count: count)
         case .add:
             let count = node.isBatched ? batchSize * node.elementsPerSample : node.elementsPerSample
             y.update(from: buffers[node.inputs[0]], count: count)
