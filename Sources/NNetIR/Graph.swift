@@ -29,6 +29,13 @@ public enum Initializer: Sendable, Equatable {
     case heNormal(fanIn: Int)
     /// U(−√(6/fanIn), +√(6/fanIn)).
     case heUniform(fanIn: Int)
+    /// A matrix [shape[0], rest] with orthonormal rows or columns (whichever are fewer), from the
+    /// QR decomposition of a Gaussian matrix, as Keras' `Orthogonal`: the recurrent kernels'
+    /// default, so h·U neither grows nor shrinks over time steps at the start of training.
+    case orthogonal
+    /// Zeros, except ones at [units, 2·units): an LSTM bias whose forget gate starts open
+    /// (Keras' `unit_forget_bias`).
+    case unitForgetBias(units: Int)
 }
 
 public struct ParameterInfo: Sendable {
@@ -68,4 +75,11 @@ public struct Graph: Sendable {
     }
 
     public subscript(_ id: NodeID) -> Node { nodes[id] }
+
+    /// The node whose data `id` views (itself unless it is a reshape).
+    public func skippingViews(_ id: NodeID) -> NodeID {
+        var current = id
+        while nodes[current].op == .reshape { current = nodes[current].inputs[0] }
+        return current
+    }
 }

@@ -58,18 +58,17 @@ public enum GraphBuilder {
         graph.target = graph.add(.target, [], shape: targetShape, layer: nil)
         var prediction = graph.output
         var fromLogits = false
-        let outputOp = graph[graph.output].op
-        switch (loss, outputOp) {
+        // A reshape after the final activation (e.g. back to [28, 28, 1]) does not hide it.
+        let last = graph.skippingViews(graph.output)
+        switch (loss, graph[last].op) {
         case (.meanSquaredError, _):
             break
         case (.categoricalCrossEntropy, .softmax), (.sparseCategoricalCrossEntropy, .softmax),
              (.binaryCrossEntropy, .activation(.sigmoid)):
-            prediction = graph[graph.output].inputs[0]
+            prediction = graph[last].inputs[0]
             fromLogits = true
         case (.binaryCrossEntropy, .softmax), (.categoricalCrossEntropy, .activation(.sigmoid)):
             break
-        case (.sparseCategoricalCrossEntropy, _):
-            fromLogits = true
         default:
             fromLogits = true
         }

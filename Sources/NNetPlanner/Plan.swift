@@ -41,6 +41,9 @@ public struct Plan: Sendable {
     /// Every buffer: its node, size in floats and the first and last step that touch it
     /// (-1: written before the run; steps.count: read after it).
     public let lifetimes: [BufferLifetime]
+    /// Index of the first step of the backward pass (steps.count when there is none): running
+    /// the steps before it is a forward pass.
+    public let firstBackwardStep: Int
     /// Whether nodes were fused (false: the reference plan, one step per node).
     public let fused: Bool
 }

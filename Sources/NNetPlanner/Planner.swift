@@ -15,8 +15,12 @@ public enum Planner {
         if let loss = graph.loss { roots.insert(loss) }
         let steps = Fusion.steps(for: graph, roots: roots, fuse: fuse)
         let memory = MemoryPlan.assign(graph, steps: steps, roots: roots, batchCapacity: batchCapacity, share: shareMemory)
+        let firstBackward = steps.firstIndex { step in
+            if case .lossAndGradient = step { return true }
+            return graph[step.output].op.isBackward
+        } ?? steps.count
         return Plan(graph: graph, steps: steps, offsets: memory.offsets, arenaSize: memory.size,
                     unsharedSize: memory.unshared, batchCapacity: batchCapacity,
-                    lifetimes: memory.lifetimes, fused: fuse)
+                    lifetimes: memory.lifetimes, firstBackwardStep: firstBackward, fused: fuse)
     }
 }

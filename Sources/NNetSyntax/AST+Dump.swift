@@ -108,6 +108,17 @@ private struct TreePrinter {
         case .load(let model, let path):
             line("load \(model)", at: at)
             indented { $0.expression(path, label: "from") }
+        case .pairing(let kind, let name, let settings):
+            line("\(kind.rawValue) \(name)", at: at)
+            indented { printer in
+                for setting in settings { printer.expression(setting.value, label: setting.key.name) }
+            }
+        case .sample(let model, let path, let arguments):
+            line("sample \(model)", at: at)
+            indented { printer in
+                printer.expression(path, label: "to")
+                printer.arguments(arguments)
+            }
         }
     }
 

@@ -125,6 +125,15 @@ public enum StatementKind: Sendable {
     case save(model: Identifier, path: Expr)
     /// `load MODEL from "path"`
     case load(model: Identifier, path: Expr)
+    /// `gan NAME { generator: G, discriminator: D, ... }`, `vae NAME { encoder: E, decoder: D }`,
+    /// `autoencoder NAME { encoder: E, decoder: D }`: two models trained together.
+    case pairing(PairingKind, name: Identifier, settings: [Setting])
+    /// `sample NAME to "grid.png" [, count: 64, seed: 1]`
+    case sample(model: Identifier, path: Expr, arguments: [Argument])
+}
+
+public enum PairingKind: String, Sendable, CaseIterable {
+    case gan, vae, autoencoder
 }
 
 public struct Statement: Sendable {

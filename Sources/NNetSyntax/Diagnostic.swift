@@ -51,16 +51,52 @@ public struct DiagnosticBag: Sendable {
     public mutating func add(contentsOf other: [Diagnostic]) { items.append(contentsOf: other) }
 }
 
-/// Suggests the candidate closest to `name` by edit distance, if it is close enough to be a typo.
+/// Suggests the candidate closest to `name` by edit distance (ignoring case), if it is close
+/// enough to be a typo: at most 1 to 3 edits, growing with the length of `name`. Ties go to the
+/// earlier candidate. Cost: O(candidates × |name|) however long the name or the candidates are
+/// (a candidate whose length differs by more than the limit is skipped after counting at most
+/// |name| + 4 of its characters; the others get a banded edit distance).
 public func closestMatch(to name: String, in candidates: [String]) -> String? {
-    var best: (String, Int)?
+    let length = name.count
+    let limit = max(1, min(3, (length + 2) / 3))
+    var written: [Character]?
+    var best: (candidate: String, distance: Int)?
     for candidate in candidates {
-        let distance = editDistance(name.lowercased(), candidate.lowercased())
-        if best == nil || distance < best!.1 { best = (candidate, distance) }
+        let bound = best.map { $0.distance - 1 } ?? limit
+        guard bound >= 0 else { break }
+        guard abs(candidate.prefix(length + limit + 1).count - length) <= limit else { continue }
+        if written == nil { written = Array(name.lowercased()) }
+        if let distance = editDistance(written!, Array(candidate.lowercased()), limit: bound) {
+            best = (candidate, distance)
+        }
     }
-    guard let (candidate, distance) = best else { return nil }
-    let limit = max(1, min(3, (name.count + 2) / 3))
-    return distance <= limit ? candidate : nil
+    return best?.candidate
+}
+
+/// The Levenshtein distance of `a` and `b` when it is at most `limit`, else nil. Only the band of
+/// cells within `limit` of the diagonal is computed: O(|a| × limit) time.
+func editDistance(_ a: [Character], _ b: [Character], limit: Int) -> Int? {
+    guard abs(a.count - b.count) <= limit else { return nil }
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    let outside = limit + 1
+    var previous = [Int](repeating: outside, count: b.count + 1)
+    for j in 0...min(b.count, limit) { previous[j] = j }
+    var current = [Int](repeating: outside, count: b.count + 1)
+    for i in 1...a.count {
+        let low = max(1, i - limit), high = min(b.count, i + limit)
+        current[0] = i <= limit ? i : outside
+        if low > 1 { current[low - 1] = outside }
+        var rowMinimum = current[0]
+        for j in low...high {
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost, outside)
+            rowMinimum = min(rowMinimum, current[j])
+        }
+        if high < b.count { current[high + 1] = outside }
+        if rowMinimum > limit { return nil }
+        swap(&previous, &current)
+    }
+    return previous[b.count] <= limit ? previous[b.count] : nil
 }
 
 /// Levenshtein distance over characters.

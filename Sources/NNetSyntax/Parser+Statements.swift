@@ -21,7 +21,7 @@ extension Parser {
 
     /// statement = let_statement | data_statement | model_statement | train_statement
     ///           | evaluate_statement | predict_statement | print_statement | save_statement
-    ///           | load_statement ;
+    ///           | load_statement | pairing_statement | sample_statement ;
     func parseStatement() -> Statement? {
         guard check(.identifier) else {
             error("expected a statement, found \(current.displayName)",
@@ -56,6 +56,12 @@ extension Parser {
         case "save", "load":
             kind = parseSaveOrLoadStatement()
             what = "\(keyword.text) statement"
+        case "gan", "vae", "autoencoder":
+            kind = parsePairing()
+            what = "\(keyword.text) block"
+        case "sample":
+            kind = parseSampleStatement()
+            what = "sample statement"
         default:
             reportUnknownStatement()
             return nil
@@ -153,5 +159,33 @@ extension Parser {
               let path = parseExpression(expected: "a file path after '\(word)'")
         else { return nil }
         return isSave ? .save(model: model, path: path) : .load(model: model, path: path)
+    }
+
+    /// pairing_statement = ( "gan" | "vae" | "autoencoder" ) identifier settings ;
+    func parsePairing() -> StatementKind? {
+        let keyword = current.text
+        advance()
+        guard let name = expectIdentifier("a name after '\(keyword)'") else { return nil }
+        guard check(.leftBrace) else {
+            error("expected '{' after the name of \(keyword) '\(name)', found \(current.displayName)")
+            return nil
+        }
+        guard let settings = parseBlock(closing: "\(keyword) '\(name)'", item: { $0.parseSetting() }) else { return nil }
+        return .pairing(PairingKind(rawValue: keyword)!, name: name, settings: settings)
+    }
+
+    /// sample_statement = "sample" identifier "to" expression { "," argument } ;
+    func parseSampleStatement() -> StatementKind? {
+        advance()
+        guard let model = expectIdentifier("a model, gan or vae name after 'sample'"),
+              expectWord("to", "expected 'to' after the name in sample statement"),
+              let path = parseExpression(expected: "an image file path after 'to'")
+        else { return nil }
+        var arguments: [Argument] = []
+        while match(.comma) {
+            guard let argument = parseArgument(expected: "an argument after ','") else { return nil }
+            arguments.append(argument)
+        }
+        return .sample(model: model, path: path, arguments: arguments)
     }
 }

@@ -17,7 +17,7 @@ public final class Parser {
 
     /// The statement keywords; they are identifiers recognised by position, usable as names.
     public static let statementKeywords = ["let", "data", "model", "train", "evaluate", "predict",
-                                           "print", "save", "load"]
+                                              "print", "save", "load", "gan", "vae", "autoencoder", "sample"]
 
     /// Parses a whole file or REPL entry. Cost: O(tokens).
     public static func parse(_ file: SourceFile) -> Program {
@@ -113,7 +113,7 @@ public final class Parser {
         guard !lexicalErrors.isEmpty else { return }
         for diagnostic in lexicalErrors[position] ?? [] {
             panicking = true
-            let line = diagnostic.range.map { file.lineColumn(of: $0.start).line } ?? 0
+            let line = diagnostic.range.map { file.line(of: $0.start) } ?? 0
             guard line != lastLexicalErrorLine else { continue }
             lastLexicalErrorLine = line
             diagnostics.append(diagnostic)

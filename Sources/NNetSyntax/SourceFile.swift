@@ -22,17 +22,25 @@ public final class SourceFile: @unchecked Sendable {
         self.lineStarts = starts
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset. Cost: O(log lines + column).
     public func lineColumn(of offset: Int) -> (line: Int, column: Int) {
+        let clamped = max(0, min(offset, bytes.count))
+        let line = self.line(of: clamped)
+        let start = lineStarts[line - 1]
+        let column = String(decoding: bytes[start..<clamped], as: UTF8.self).count + 1
+        return (line, column)
+    }
+
+    /// 1-based line of a byte offset. Cost: O(log lines), unlike the column, which needs the
+    /// characters before it: callers that only want the line (one lexer error per line) use this.
+    public func line(of offset: Int) -> Int {
         let clamped = max(0, min(offset, bytes.count))
         var low = 0, high = lineStarts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if lineStarts[mid] <= clamped { low = mid } else { high = mid - 1 }
         }
-        let start = lineStarts[low]
-        let column = String(decoding: bytes[start..<clamped], as: UTF8.self).count + 1
-        return (low + 1, column)
+        return low + 1
     }
 
     /// The text of a 1-based line, without its newline.

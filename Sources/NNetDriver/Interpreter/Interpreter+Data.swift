@@ -178,7 +178,9 @@ extension Interpreter {
             switch item.kind {
             case .string(let s): columns.append(.name(s))
             case .symbol(let s): columns.append(.name(s))
-            case .number(let v, true): columns.append(.index(Int(v)))
+            case .number(let v, true) where abs(v) < 1e9: columns.append(.index(Int(v)))
+            case .number(_, true):
+                throw .error("value-out-of-range", "CSV target column \(item) is out of range", at: item.range)
             default:
                 throw .error("type-mismatch", "a CSV target is a column name or index, found \(item.kindName) '\(item)'", at: item.range)
             }

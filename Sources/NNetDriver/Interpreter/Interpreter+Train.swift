@@ -34,6 +34,8 @@ extension Interpreter {
     ]
 
     func train(_ modelName: Identifier, on datasetExpr: Expr, settings: [Setting], statement: Statement) throws {
+        if let gan = gans[modelName.name] { return try trainGAN(gan, on: datasetExpr, settings: settings, statement: statement) }
+        if let vae = vaes[modelName.name] { return try trainVAE(vae, on: datasetExpr, settings: settings, statement: statement) }
         var entry = try modelEntry(modelName)
         let configuration: TrainingConfiguration
         let reportEvery: Int
@@ -72,6 +74,9 @@ extension Interpreter {
         } catch let error as TrainingError {
             reporter.abandonLine()
             throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+        } catch {
+            reporter.abandonLine()
+            throw StatementFailure.diagnostics([.error("data-error", "\(error)", at: datasetExpr.range)])
         }
     }
 
@@ -103,7 +108,7 @@ extension Interpreter {
     }
 
     /// `adam`, `adam(lr: 0.001)`, `sgd(0.1, momentum: 0.9)`, `gd(lr: 0.5)`.
-    private func optimizerSettings(_ value: Value?) throws(Diagnostic) -> OptimizerSettings {
+    func optimizerSettings(_ value: Value?) throws(Diagnostic) -> OptimizerSettings {
         guard let value else { return OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 0.001) }
         let name: Identifier
         var arguments: [EvaluatedArgument] = []
@@ -158,13 +163,19 @@ extension Interpreter {
     }
 
     func evaluate(_ modelName: Identifier, on datasetExpr: Expr) throws {
+        if let vae = vaes[modelName.name] { return try evaluateVAE(vae, on: datasetExpr) }
         let entry = try modelEntry(modelName)
         guard let (data, name) = try dataset(datasetExpr), let instance = entry.instance else { return }
         let loss = entry.loss ?? defaultLoss(entry.lowered, data)
         try checkCompatibility(entry.lowered, loss, data, name, at: datasetExpr.range)
         var metrics = entry.metrics
         if metrics.isEmpty, data.hasClassLabels || entry.lowered.finalActivation == .softmax { metrics = [.accuracy] }
-        let result = Evaluation.evaluate(instance, on: data, loss: loss, metrics: metrics, useReference: options.useReference)
+        let result: EvaluationResult
+        do {
+            result = try Evaluation.evaluate(instance, on: data, loss: loss, metrics: metrics, useReference: options.useReference)
+        } catch {
+            throw StatementFailure.diagnostics([.error("data-error", "\(error)", at: datasetExpr.range)])
+        }
         let parts = ["loss \(formatMetric(result.loss))"] + result.metrics.map { "\($0.name) \(formatMetric($0.value))" }
         console.line("evaluate \(modelName.name) on \(name): " + parts.joined(separator: " ") + " (\(result.samples) samples)")
         options.log?.write(EventLog.evaluateEvent(model: modelName.name, dataset: name, loss: result.loss,

@@ -39,6 +39,8 @@ public final class Interpreter {
     /// Split names of datasets not loaded (check mode).
     var plannedSplits: [String: [String]] = [:]
     var models: [String: ModelEntry] = [:]
+    var gans: [String: GANEntry] = [:]
+    var vaes: [String: VAEEntry] = [:]
 
     struct ModelEntry {
         let lowered: LoweredModel
@@ -112,6 +114,14 @@ public final class Interpreter {
             try saveWeights(model, to: path)
         case .load(let model, let path):
             try loadWeights(model, from: path)
+        case .pairing(.gan, let name, let settings):
+            try define(name, as: "gan")
+            try defineGAN(name, settings: settings, statement: statement)
+        case .pairing(let kind, let name, let settings):
+            try define(name, as: kind.rawValue)
+            try defineVAE(name, settings: settings, variational: kind == .vae, statement: statement)
+        case .sample(let name, let path, let arguments):
+            try sample(name, to: path, arguments: arguments, statement: statement)
         }
     }
 
@@ -127,6 +137,8 @@ public final class Interpreter {
         constants = constants.removing(name.name)
         datasets[name.name] = nil
         models[name.name] = nil
+        gans[name.name] = nil
+        vaes[name.name] = nil
         definitions[name.name] = (kind, name.range)
     }
 

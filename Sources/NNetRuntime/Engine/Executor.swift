@@ -17,10 +17,12 @@ public final class Executor {
     private var buffers: [UnsafeMutablePointer<Float>]
     private let arena: UnsafeMutablePointer<Float>
     /// Scratch shared by all nodes while they run (Node.workspaceElements).
-    private let scratch: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
     private var generator: SeededGenerator
     /// Rows in the current batch.
     public private(set) var batchSize = 0
+    /// Multiplies the loss and its gradient (a VAE sums its reconstruction loss over each sample).
+    public var lossScale: Float = 1
 
     /// Plans `graph` (fused, with buffer reuse; unfused with the reference kernels) and allocates
     /// its arena once. `keep` lists extra nodes whose values are read after a run.
@@ -72,7 +74,25 @@ public final class Executor {
     public func run(rows count: Int) {
         precondition(count >= 1 && count <= batchCapacity, "batch of \(count) exceeds capacity \(batchCapacity)")
         batchSize = count
-        for step in plan.steps {
+        runSteps(0..<plan.steps.count)
+    }
+
+    /// Runs only the forward pass (the steps before the backward pass).
+    public func runForward(rows count: Int) {
+        precondition(count >= 1 && count <= batchCapacity, "batch of \(count) exceeds capacity \(batchCapacity)")
+        batchSize = count
+        runSteps(0..<plan.firstBackwardStep)
+    }
+
+    /// Runs the backward pass after `runForward`, on the same batch (the gradient seed, for a
+    /// backpropagation graph, is in the target buffer).
+    public func runBackward() {
+        runSteps(plan.firstBackwardStep..<plan.steps.count)
+    }
+
+    private func runSteps(_ range: Range<Int>) {
+        for index in range {
+            let step = plan.steps[index]
             switch step {
             case .single(let node):
                 execute(graph[node])
@@ -96,8 +116,9 @@ public final class Executor {
             case .lossAndGradient(let loss, let gradient):
                 guard case .loss(let kind, let fromLogits) = graph[loss].op else { continue }
                 let inputs = graph[loss].inputs
-                buffers[loss][0] = lossKernel(kind, fromLogits: fromLogits, prediction: inputs[0], target: inputs[1],
-                                              gradient: buffers[gradient])
+                buffers[loss][0] = lossScale * lossKernel(kind, fromLogits: fromLogits, prediction: inputs[0],
+                                                          target: inputs[1], gradient: buffers[gradient])
+                if lossScale != 1 { scaleGradient(gradient) }
             }
         }
     }
@@ -137,9 +158,11 @@ public final class Executor {
             for i in 0..<count { mask[i] = generator.nextFloat() < rate ? 0 : keep }
             Kernels.multiply(input(0), mask, output: y, count: count)
         case .loss(let kind, let fromLogits):
-            y[0] = lossKernel(kind, fromLogits: fromLogits, prediction: node.inputs[0], target: node.inputs[1], gradient: nil)
+            y[0] = lossScale * lossKernel(kind, fromLogits: fromLogits, prediction: node.inputs[0], target: node.inputs[1],
+                                          gradient: nil)
         case .lossGradient(let kind, let fromLogits):
             _ = lossKernel(kind, fromLogits: fromLogits, prediction: node.inputs[0], target: node.inputs[1], gradient: y)
+            if lossScale != 1 { scaleGradient(node.id) }
         case .matmulInputGradient:
             // dX[m, k] = dY[m, n] · W[k, n]ᵀ
             let w = graph[node.inputs[1]]
@@ -167,11 +190,18 @@ public final class Executor {
             let count = batchSize * node.elementsPerSample
             let mask = buffers[node.inputs[0]] + graph[node.inputs[0]].outputElements(batch: batchCapacity)
             Kernels.multiply(input(1), mask, output: y, count: count)
+        case .recurrent, .recurrentGradient, .recurrentWeightGradient, .recurrentBiasGradient, .embedding, .embeddingGradient:
+            executeRecurrent(node)
         case .add:
             let count = node.isBatched ? batchSize * node.elementsPerSample : node.elementsPerSample
             y.update(from: buffers[node.inputs[0]], count: count)
             Kernels.add(input(1), into: y, count: count)
         }
+    }
+
+    private func scaleGradient(_ node: NodeID) {
+        let y = buffers[node]
+        for i in 0..<graph[node].outputElements(batch: batchSize) { y[i] *= lossScale }
     }
 
     private func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,

@@ -60,6 +60,11 @@ public final class ParameterStore {
             case .heNormal(let fanIn):
                 let deviation = Float((2.0 / Double(fanIn)).squareRoot())
                 for i in values.indices { values[i] = generator.normal() * deviation }
+            case .orthogonal:
+                ParameterStore.fillOrthogonal(values, rows: info.shape.first ?? 1, generator: &generator)
+            case .unitForgetBias(let units):
+                values.update(repeating: 0)
+                for i in units..<min(2 * units, values.count) { values[i] = 1 }
             }
         }
     }

@@ -14,6 +14,7 @@ public enum Compatibility {
             return ("model '\(model.name)' expects samples of shape \(describeShape(input)) but '\(datasetName)' has \(describeShape(dataset.featureShape))",
                     "shapes exclude the batch dimension; change the model's 'input' line or the dataset's preprocessing")
         }
+        if let problem = tokenProblem(model: model, dataset: dataset, datasetName: datasetName) { return problem }
         guard let loss else { return nil }
         let output = model.outputShape
         let columns = output.last ?? 1

@@ -12,20 +12,19 @@ public enum Evaluation {
     static let batchSize = 256
 
     public static func evaluate(_ instance: ModelInstance, on data: Dataset, loss: LossKind, metrics: [Metric],
-                                useReference: Bool = false) -> EvaluationResult {
+                                useReference: Bool = false) throws -> EvaluationResult {
         let model = instance.model
         let batch = min(batchSize, max(data.count, 1))
         let graph = GraphBuilder.evaluation(model, loss: loss, targetShape: data.targetShape)
         let executor = Executor(graph: graph, batchCapacity: batch, parameters: instance.parameters,
                                 useReference: useReference)
-        var feeder = BatchFeeder(data, batchSize: batch, shuffle: false, seed: 0)
-        feeder.startEpoch()
+        var batcher = try Batcher(dataset: data, batchSize: batch, shuffle: false, seed: 0)
         let columns = model.outputShape.last ?? 1
         var lossSum: Double = 0
         var sums = [Double](repeating: 0, count: metrics.count)
         var seen = 0
         while seen < data.count {
-            let rows = feeder.next(features: executor.buffer(graph.input), targets: executor.buffer(graph.target!))
+            let rows = batcher.next(features: executor.buffer(graph.input), targets: executor.buffer(graph.target!))
             executor.run(rows: rows)
             lossSum += Double(executor.loss) * Double(rows)
             let outputRows = rows * elementCount(Array(model.outputShape.dropLast()))

@@ -41,7 +41,7 @@ public enum Metric: String, Sendable, CaseIterable {
 extension Graph {
     /// Where a single binary output splits the classes: 0.5 for probabilities, 0 for logits.
     var binaryThreshold: Float {
-        switch self[output].op {
+        switch self[skippingViews(output)].op {
         case .activation(.sigmoid), .softmax: return 0.5
         default: return lossFromLogits ? 0 : 0.5
         }

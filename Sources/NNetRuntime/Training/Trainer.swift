@@ -93,9 +93,11 @@ public final class Trainer {
                                 seed: configuration.seed &+ 1, useReference: useReference)
         let optimizer = Optimizer(configuration.optimizer, parameters: instance.parameters)
         let gradients = graph.parameterGradients.map { UnsafePointer(executor.buffer($0)) }
-        var feeder = BatchFeeder(data, batchSize: batch, shuffle: configuration.shuffle, seed: configuration.seed)
+        var batcher = try Batcher(dataset: data, batchSize: batch, shuffle: configuration.shuffle, seed: configuration.seed)
+        // Continue the epoch numbering of earlier training, so each epoch gets its own order.
+        batcher.seek(to: BatchCursor(epoch: instance.epochsTrained, batchIndex: 0))
         let outputColumns = model.outputShape.last ?? 1
-        let steps = (data.count + batch - 1) / batch
+        let steps = batcher.batchesPerEpoch
         var lastReport: EpochReport?
 
         for epoch in 1...max(configuration.epochs, 1) where configuration.epochs > 0 {
@@ -103,9 +105,8 @@ public final class Trainer {
             var lossSum: Double = 0
             var metricSums = [Double](repeating: 0, count: configuration.metrics.count)
             var seen = 0
-            feeder.startEpoch()
             for step in 1...steps {
-                let rows = feeder.next(features: executor.buffer(graph.input), targets: executor.buffer(graph.target!))
+                let rows = batcher.next(features: executor.buffer(graph.input), targets: executor.buffer(graph.target!))
                 executor.run(rows: rows)
                 let loss = executor.loss
                 guard loss.isFinite else {
@@ -134,7 +135,7 @@ public final class Trainer {
             let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             var validationResults: [(name: String, value: Double)]?
             if let validation {
-                let result = Evaluation.evaluate(instance, on: validation, loss: configuration.loss,
+                let result = try Evaluation.evaluate(instance, on: validation, loss: configuration.loss,
                                                  metrics: configuration.metrics, useReference: useReference)
                 validationResults = [("loss", result.loss)] + result.metrics
             }
@@ -146,46 +147,5 @@ public final class Trainer {
             lastReport = report
         }
         return lastReport
-    }
-}
-
-/// Copies shuffled batches of a dataset into the executor's input and target buffers.
-struct BatchFeeder {
-    let data: Dataset
-    let batchSize: Int
-    let shuffle: Bool
-    var generator: SeededGenerator
-    var order: [Int]
-    var position = 0
-
-    init(_ data: Dataset, batchSize: Int, shuffle: Bool, seed: UInt64) {
-        self.data = data
-        self.batchSize = batchSize
-        self.shuffle = shuffle
-        generator = SeededGenerator(seed: seed)
-        order = Array(0..<data.count)
-    }
-
-    mutating func startEpoch() {
-        position = 0
-        if shuffle { generator.shuffle(&order) }
-    }
-
-    /// Fills the next batch; returns its number of rows.
-    mutating func next(features: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>) -> Int {
-        let rows = min(batchSize, data.count - position)
-        let featureSize = data.featureSize, targetSize = max(data.targetSize, 1)
-        data.features.withUnsafeBufferPointer { source in
-            for row in 0..<rows {
-                (features + row * featureSize).update(from: source.baseAddress! + order[position + row] * featureSize, count: featureSize)
-            }
-        }
-        data.targets.withUnsafeBufferPointer { source in
-            for row in 0..<rows {
-                (targets + row * targetSize).update(from: source.baseAddress! + order[position + row] * targetSize, count: targetSize)
-            }
-        }
-        position += rows
-        return rows
     }
 }

@@ -1,0 +1,273 @@
+// `gan` pairings: declaration checks (shapes fit before any data is read), adversarial
+// training with per-epoch logs and collapse warnings, and sample grids. Stage: driver.
+
+import NNetSyntax
+import NNetIR
+import NNetRuntime
+
+extension Interpreter {
+    struct GANEntry {
+        let name: Identifier
+        let statement: Statement
+        let generator: String
+        let discriminator: String
+        let loss: GANLoss
+        let noise: NoiseKind
+        let generatorOptimizer: OptimizerSettings
+        let discriminatorOptimizer: OptimizerSettings
+        let discriminatorSteps: Int
+        let realLabel: Float
+        var trainer: GANTrainer?
+    }
+
+    static let ganSettings = Signature("gan", [
+        ParameterSpec("generator", expects: "a model mapping noise to samples", required: true),
+        ParameterSpec("discriminator", expects: "a model mapping a sample to one score", required: true),
+        ParameterSpec("noise", expects: "normal(dimension) or uniform(dimension)"),
+        ParameterSpec("loss", expects: GANLoss.allCases.map(\.rawValue).joined(separator: ", ")),
+        ParameterSpec("generator_optimizer", expects: "an optimizer such as adam(lr: 0.0002, beta1: 0.5)"),
+        ParameterSpec("discriminator_optimizer", expects: "an optimizer such as adam(lr: 0.0002, beta1: 0.5)"),
+        ParameterSpec("discriminator_steps", expects: "discriminator steps per generator step"),
+        ParameterSpec("label_smoothing", expects: "the target for real samples, e.g. 0.9 (one-sided smoothing)"),
+    ])
+
+    func defineGAN(_ name: Identifier, settings: [Setting], statement: Statement) throws {
+        do throws(Diagnostic) {
+            let bound = try Binder.bind(try evaluateSettings(settings), to: Interpreter.ganSettings, at: statement.range)
+            let generatorName = try modelName(bound, "generator")
+            let discriminatorName = try modelName(bound, "discriminator")
+            let generator = try lowered(generatorName, bound["generator"]!)
+            let discriminator = try lowered(discriminatorName, bound["discriminator"]!)
+            var noise = NoiseKind.normal
+            var noiseSize = elementCount(generator.inputShape)
+            if let value = bound["noise"] {
+                guard case .call(let callee, let arguments) = value.kind, let kind = NoiseKind(rawValue: callee.name) else {
+                    throw .error("type-mismatch", "expected normal(dimension) or uniform(dimension), found '\(value)'", at: value.range)
+                }
+                noise = kind
+                let noiseArguments = try Binder.bind(arguments, to: Signature("noise '\(callee.name)'", [
+                    ParameterSpec("dimension", expects: "the size of a noise vector", required: true, positional: true),
+                ]), at: value.range)
+                noiseSize = try noiseArguments.integer("dimension", minimum: 1)
+                if noiseSize != elementCount(generator.inputShape) {
+                    throw .error("shape-mismatch",
+                                 "the noise has \(noiseSize) values but generator '\(generatorName)' takes input \(describeShape(generator.inputShape))",
+                                 at: value.range, notes: [DiagnosticNote("'\(generatorName)' defined here", at: generator.declaration.name.range)])
+                }
+            }
+            let sample = generator.outputShape
+            if elementCount(sample) != elementCount(discriminator.inputShape) {
+                throw .error("shape-mismatch",
+                             "generator '\(generatorName)' produces \(describeShape(sample)) but discriminator '\(discriminatorName)' expects \(describeShape(discriminator.inputShape))",
+                             at: bound["discriminator"]!.range,
+                             notes: [DiagnosticNote("'\(generatorName)' defined here", at: generator.declaration.name.range),
+                                     DiagnosticNote("'\(discriminatorName)' defined here", at: discriminator.declaration.name.range)],
+                             help: "shapes exclude the batch dimension")
+            }
+            if elementCount(discriminator.outputShape) != 1 {
+                throw .error("shape-mismatch",
+                             "discriminator '\(discriminatorName)' must output one score per sample, but outputs \(describeShape(discriminator.outputShape))",
+                             at: bound["discriminator"]!.range,
+                             help: "end it with 'dense 1, activation: sigmoid'")
+            }
+            let loss = GANLoss(rawValue: try bound.symbol("loss", choices: GANLoss.allCases.map(\.rawValue), default: "non_saturating"))!
+            if loss != .leastSquares, discriminator.finalActivation != .pointwise(.sigmoid) {
+                throw .error("invalid-argument",
+                             "the \(loss.rawValue) loss needs a discriminator that ends in a sigmoid; '\(discriminatorName)' does not",
+                             at: bound["discriminator"]!.range, help: "end it with 'dense 1, activation: sigmoid', or use loss: least_squares")
+            }
+            let defaultOptimizer = OptimizerSettings(kind: .adam(beta1: 0.5, beta2: 0.999, epsilon: 1e-8), learningRate: 2e-4)
+            let entry = GANEntry(
+                name: name, statement: statement, generator: generatorName, discriminator: discriminatorName, loss: loss,
+                noise: noise,
+                generatorOptimizer: try bound["generator_optimizer"].map { v throws(Diagnostic) in try optimizerSettings(v) } ?? defaultOptimizer,
+                discriminatorOptimizer: try bound["discriminator_optimizer"].map { v throws(Diagnostic) in try optimizerSettings(v) } ?? defaultOptimizer,
+                discriminatorSteps: try bound.integer("discriminator_steps", default: 1, minimum: 1),
+                realLabel: Float(try bound.number("label_smoothing", default: 1, in: 0.5...1)))
+            gans[name.name] = entry
+        } catch {
+            throw StatementFailure.diagnostics([error])
+        }
+    }
+
+    func evaluateSettings(_ settings: [Setting]) throws(Diagnostic) -> [EvaluatedArgument] {
+        try settings.map { setting throws(Diagnostic) in
+            EvaluatedArgument(label: setting.key, value: try Evaluator.evaluate(setting.value, in: constants))
+        }
+    }
+
+    private func modelName(_ bound: BoundArguments, _ key: String) throws(Diagnostic) -> String {
+        let value = bound[key]!
+        guard case .symbol(let name) = value.kind else {
+            throw .error("type-mismatch", "'\(key)' must name a model, found \(value.kindName) '\(value)'", at: value.range)
+        }
+        return name
+    }
+
+    private func lowered(_ name: String, _ value: Value) throws(Diagnostic) -> LoweredModel {
+        guard let entry = models[name] else {
+            throw unknownName(name, at: value.range, kind: "model", candidates: Array(models.keys))
+        }
+        return entry.lowered
+    }
+
+    static let ganTrainSettings = Signature("train (gan)", [
+        ParameterSpec("epochs", expects: "a positive integer"),
+        ParameterSpec("batch", expects: "samples per step"),
+        ParameterSpec("seed", expects: "an integer seed"),
+        ParameterSpec("samples", expects: "a PNG path for sample grids; '{epoch}' is replaced by the epoch"),
+        ParameterSpec("sample_every", expects: "write a sample grid every N epochs"),
+        ParameterSpec("sample_count", expects: "images per sample grid"),
+    ])
+
+    func trainGAN(_ entry: GANEntry, on datasetExpr: Expr, settings: [Setting], statement: Statement) throws {
+        let bound: BoundArguments
+        let configuration: GANConfiguration
+        do throws(Diagnostic) {
+            bound = try Binder.bind(try evaluateSettings(settings), to: Interpreter.ganTrainSettings, at: statement.range)
+            configuration = GANConfiguration(
+                name: entry.name.name, loss: entry.loss, noise: entry.noise, generatorOptimizer: entry.generatorOptimizer,
+                discriminatorOptimizer: entry.discriminatorOptimizer, discriminatorSteps: entry.discriminatorSteps,
+                realLabel: entry.realLabel, epochs: try bound.integer("epochs", default: 1, minimum: 1),
+                batchSize: try bound.integer("batch", default: 128, minimum: 1),
+                seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)))
+            if bound.has("samples") { _ = try bound.string("samples") }
+        } catch {
+            throw StatementFailure.diagnostics([error])
+        }
+        guard let (data, dataName) = try dataset(datasetExpr),
+              let generator = models[entry.generator]?.instance, let discriminator = models[entry.discriminator]?.instance
+        else { return }
+        if elementCount(data.featureShape) != elementCount(discriminator.model.inputShape) {
+            throw StatementFailure.diagnostics([.error(
+                "data-mismatch",
+                "discriminator '\(entry.discriminator)' expects samples of shape \(describeShape(discriminator.model.inputShape)) but '\(dataName)' has \(describeShape(data.featureShape))",
+                at: datasetExpr.range, help: "shapes exclude the batch dimension")])
+        }
+        if data.count < configuration.batchSize {
+            throw StatementFailure.diagnostics([.error("data-mismatch", "'\(dataName)' has \(data.count) samples, fewer than one batch of \(configuration.batchSize)", at: datasetExpr.range)])
+        }
+        var current = entry
+        let trainer = entry.trainer.flatMap { $0.configuration.batchSize == configuration.batchSize ? $0 : nil }
+            ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
+        current.trainer = trainer
+        gans[entry.name.name] = current
+        let samplePath = try? bound.string("samples")
+        let every = (try? bound.integer("sample_every", default: 1, minimum: 1)) ?? 1
+        let count = (try? bound.integer("sample_count", default: 64, minimum: 1)) ?? 64
+        let reporter = GANReporter(console: console, log: options.log, entry: entry, samplesEvery: every) { epoch in
+            guard let samplePath else { return }
+            let path = samplePath.replacingOccurrences(of: "{epoch}", with: String(epoch))
+            try? self.writeGrid(trainer.sample(count: count, seed: configuration.seed &+ 99), shape: generator.model.outputShape,
+                                count: count, to: path)
+        }
+        do {
+            try trainer.train(on: data, observer: reporter)
+        } catch let error as TrainingError {
+            throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+        } catch {
+            throw StatementFailure.diagnostics([.error("data-error", "\(error)", at: datasetExpr.range)])
+        }
+    }
+
+    /// `sample NAME to "grid.png", count: 64, seed: 1`: a grid from a GAN's generator or a
+    /// VAE's decoder (noise drawn from the prior).
+    func sample(_ name: Identifier, to pathExpr: Expr, arguments: [Argument], statement: Statement) throws {
+        let path = try stringValue(pathExpr, what: "an image path")
+        let count: Int, seed: UInt64
+        do throws(Diagnostic) {
+            let evaluated = try arguments.map { argument throws(Diagnostic) in
+                EvaluatedArgument(label: argument.label, value: try Evaluator.evaluate(argument.value, in: constants))
+            }
+            let bound = try Binder.bind(evaluated, to: Signature("sample", [
+                ParameterSpec("count", expects: "how many images", positional: true),
+                ParameterSpec("seed", expects: "an integer seed for the noise"),
+            ]), at: statement.range)
+            count = try bound.integer("count", default: 64, minimum: 1)
+            seed = UInt64(try bound.integer("seed", default: 1, minimum: 0))
+        } catch {
+            throw StatementFailure.diagnostics([error])
+        }
+        let generator: ModelInstance?
+        let noise: NoiseKind
+        if let gan = gans[name.name] {
+            generator = models[gan.generator]?.instance
+            noise = gan.noise
+        } else if let vae = vaes[name.name] {
+            generator = models[vae.decoder]?.instance
+            noise = .normal
+        } else {
+            throw StatementFailure.diagnostics([unknownName(name.name, at: name.range, kind: "gan or vae",
+                                                            candidates: Array(gans.keys) + Array(vaes.keys))])
+        }
+        guard let generator else { return }
+        do {
+            try writeGrid(GANTrainer.sample(generator, noise: noise, count: count, seed: seed), shape: generator.model.outputShape,
+                          count: count, to: path)
+            console.line("sample \(name.name): wrote \(count) images to \(path)")
+        } catch {
+            throw StatementFailure.diagnostics([.error("io-error", "\(error)", at: pathExpr.range)])
+        }
+    }
+
+    /// Writes images of `shape` ([h, w, c], [h, w] or a square [n]) as a PNG grid.
+    func writeGrid(_ images: [Float], shape: [Int], count: Int, to path: String) throws {
+        let (height, width, channels) = try imageLayout(shape)
+        try ImageGrid.write(images: images, count: count, height: height, width: width, channels: channels, to: path)
+    }
+
+    func imageLayout(_ shape: [Int]) throws -> (Int, Int, Int) {
+        switch shape.count {
+        case 3 where shape[2] == 1 || shape[2] == 3: return (shape[0], shape[1], shape[2])
+        case 2: return (shape[0], shape[1], 1)
+        case 1:
+            let side = Int(Double(shape[0]).squareRoot().rounded())
+            if side * side == shape[0] { return (side, side, 1) }
+        default: break
+        }
+        throw DataError(path: nil, "samples of shape \(describeShape(shape)) are not images: expected [height, width, 1 or 3]")
+    }
+}
+
+/// Prints and logs GAN epochs, writes sample grids, and warns once about a likely collapse.
+final class GANReporter: GANObserver {
+    let console: Console
+    let log: EventLog?
+    let entry: Interpreter.GANEntry
+    let samplesEvery: Int
+    let writeSamples: (Int) -> Void
+    private var warned = false
+
+    init(console: Console, log: EventLog?, entry: Interpreter.GANEntry, samplesEvery: Int, writeSamples: @escaping (Int) -> Void) {
+        self.console = console
+        self.log = log
+        self.entry = entry
+        self.samplesEvery = samplesEvery
+        self.writeSamples = writeSamples
+    }
+
+    func epochFinished(_ report: GANEpochReport) {
+        console.line("\(report.name) epoch \(report.epoch)/\(report.epochs): loss_d \(formatMetric(report.discriminatorLoss)) "
+                     + "loss_g \(formatMetric(report.generatorLoss)) D(real) \(formatMetric(report.meanRealScore)) "
+                     + "D(fake) \(formatMetric(report.meanFakeScore)) (\(String(format: "%.2f", report.seconds)) s)")
+        log?.write(.object([
+            ("event", "epoch"), ("model", .string(report.name)), ("epoch", .int(report.epoch)),
+            ("loss", .number(report.discriminatorLoss + report.generatorLoss)),
+            ("metrics", .object([("loss_d", .number(report.discriminatorLoss)), ("loss_g", .number(report.generatorLoss)),
+                                 ("d_real", .number(report.meanRealScore)), ("d_fake", .number(report.meanFakeScore))])),
+            ("seconds", .number(report.seconds)),
+        ]))
+        if report.epoch % samplesEvery == 0 || report.epoch == report.epochs { writeSamples(report.epoch) }
+    }
+
+    func collapseSuspected(_ report: GANEpochReport, steps: Int) {
+        guard !warned else { return }
+        warned = true
+        console.report([Diagnostic(.warning, id: "gan-collapse",
+                                   "gan '\(entry.name.name)' may be failing: for \(steps) steps the discriminator has won outright (loss_d \(formatMetric(report.discriminatorLoss)), D(fake) \(formatMetric(report.meanFakeScore)))",
+                                   at: entry.name.range,
+                                   help: "try a lower discriminator learning rate, label_smoothing: 0.9, or loss: least_squares")])
+    }
+}
+
+import Foundation

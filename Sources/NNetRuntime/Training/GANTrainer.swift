@@ -1,0 +1,221 @@
+// Adversarial training of a generator against a discriminator. The discriminator step never
+// touches the generator's parameters; the generator step backpropagates through the
+// discriminator (whose parameters it does not update) into the generator. Stage: runtime.
+
+import Foundation
+import NNetIR
+import NNetKernels
+
+public enum GANLoss: String, Sendable, CaseIterable {
+    /// D: BCE(real, 1) + BCE(fake, 0); G minimises log(1 − D(G(z))) (Goodfellow et al. 2014).
+    case minimax
+    /// D as minimax; G minimises BCE(D(G(z)), 1): the same fixed point with strong early gradients.
+    case nonSaturating = "non_saturating"
+    /// Least squares (Mao et al. 2017): D: (D(real) − 1)² + D(fake)²; G: (D(G(z)) − 1)².
+    case leastSquares = "least_squares"
+}
+
+public enum NoiseKind: String, Sendable {
+    case normal, uniform
+}
+
+public struct GANConfiguration: Sendable {
+    public var name: String
+    public var loss: GANLoss
+    public var noise: NoiseKind
+    public var generatorOptimizer: OptimizerSettings
+    public var discriminatorOptimizer: OptimizerSettings
+    /// Discriminator steps per generator step.
+    public var discriminatorSteps: Int
+    /// Target for real samples in the discriminator step (one-sided label smoothing: e.g. 0.9).
+    public var realLabel: Float
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+
+    public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
+                discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
+                epochs: Int, batchSize: Int, seed: UInt64) {
+        self.name = name
+        self.loss = loss
+        self.noise = noise
+        self.generatorOptimizer = generatorOptimizer
+        self.discriminatorOptimizer = discriminatorOptimizer
+        self.discriminatorSteps = discriminatorSteps
+        self.realLabel = realLabel
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+    }
+}
+
+public struct GANEpochReport: Sendable {
+    public let name: String
+    public let epoch: Int
+    public let epochs: Int
+    public let discriminatorLoss: Double
+    public let generatorLoss: Double
+    /// Mean discriminator output on real and on generated samples.
+    public let meanRealScore: Double
+    public let meanFakeScore: Double
+    public let seconds: Double
+    public let samples: Int
+}
+
+public protocol GANObserver: AnyObject {
+    func epochFinished(_ report: GANEpochReport)
+    /// A likely failure: the discriminator wins outright (its loss near zero, D(fake) near 0).
+    func collapseSuspected(_ report: GANEpochReport, steps: Int)
+}
+
+public final class GANTrainer {
+    public let generator: ModelInstance
+    public let discriminator: ModelInstance
+    public let configuration: GANConfiguration
+    let useReference: Bool
+    /// Generator: forward, then backward from the gradient the discriminator hands back.
+    private let generatorExecutor: Executor
+    /// Discriminator step on [real; fake] with targets [1; 0].
+    private let discriminatorExecutor: Executor
+    /// Discriminator forward/backward to its input only, for the generator step.
+    private let throughDiscriminator: Executor
+    private let generatorOptimizer: Optimizer
+    private let discriminatorOptimizer: Optimizer
+    private var random: SeededGenerator
+    private let noiseSize: Int
+    private let sampleSize: Int
+    /// Consecutive steps in which the discriminator looked like it had won.
+    private var suspiciousSteps = 0
+    public private(set) var epochsTrained = 0
+
+    public init(generator: ModelInstance, discriminator: ModelInstance, configuration: GANConfiguration,
+                useReference: Bool = false) {
+        self.generator = generator
+        self.discriminator = discriminator
+        self.configuration = configuration
+        self.useReference = useReference
+        let batch = configuration.batchSize
+        let loss: LossKind = configuration.loss == .leastSquares ? .meanSquaredError : .binaryCrossEntropy
+        let d = discriminator.model
+        generatorExecutor = Executor(graph: GraphBuilder.backpropagation(generator.model), batchCapacity: batch,
+                                     parameters: generator.parameters, seed: configuration.seed &+ 11, useReference: useReference)
+        discriminatorExecutor = Executor(graph: GraphBuilder.training(d, loss: loss, targetShape: d.outputShape),
+                                         batchCapacity: 2 * batch, parameters: discriminator.parameters,
+                                         seed: configuration.seed &+ 13, useReference: useReference)
+        let through = GraphBuilder.training(d, loss: loss, targetShape: d.outputShape, inputGradient: true)
+        throughDiscriminator = Executor(graph: through, batchCapacity: batch, parameters: discriminator.parameters,
+                                        seed: configuration.seed &+ 17, useReference: useReference,
+                                        keep: [through.inputGradient!], parameterGradients: false)
+        generatorOptimizer = Optimizer(configuration.generatorOptimizer, parameters: generator.parameters)
+        discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
+        random = SeededGenerator(seed: configuration.seed)
+        noiseSize = elementCount(generator.model.inputShape)
+        sampleSize = elementCount(generator.model.outputShape)
+    }
+
+    /// Fills `count` rows of noise vectors.
+    func fillNoise(_ buffer: UnsafeMutablePointer<Float>, rows: Int, generator random: inout SeededGenerator) {
+        for i in 0..<rows * noiseSize {
+            buffer[i] = configuration.noise == .normal ? random.normal() : random.uniform(-1, 1)
+        }
+    }
+
+    public func train(on data: Dataset, observer: GANObserver?) throws {
+        let batch = configuration.batchSize
+        var order = Array(0..<data.count)
+        let gGraph = generatorExecutor.graph, dGraph = discriminatorExecutor.graph, tGraph = throughDiscriminator.graph
+        let gradients = dGraph.parameterGradients.map { UnsafePointer(discriminatorExecutor.buffer($0)) }
+        let generatorGradients = gGraph.parameterGradients.map { UnsafePointer(generatorExecutor.buffer($0)) }
+        let steps = data.count / batch
+        guard steps > 0 else {
+            throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")
+        }
+        for _ in 0..<configuration.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            random.shuffle(&order)
+            var lossD: Double = 0, lossG: Double = 0, realScore: Double = 0, fakeScore: Double = 0
+            for step in 0..<steps {
+                // Discriminator: real rows then generated rows, targets realLabel and 0.
+                var stepLossD: Float = 0
+                for repetition in 0..<configuration.discriminatorSteps {
+                    let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
+                    let input = discriminatorExecutor.buffer(dGraph.input)
+                    let target = discriminatorExecutor.buffer(dGraph.target!)
+                    data.features.withUnsafeBufferPointer { source in
+                        for row in 0..<batch {
+                            (input + row * sampleSize).update(from: source.baseAddress! + order[first + row] * sampleSize,
+                                                              count: sampleSize)
+                        }
+                    }
+                    fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
+                    generatorExecutor.runForward(rows: batch)
+                    (input + batch * sampleSize).update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                    for row in 0..<batch {
+                        target[row] = configuration.realLabel
+                        target[batch + row] = 0
+                    }
+                    discriminatorExecutor.run(rows: 2 * batch)
+                    // The loss is a mean over 2·batch rows: report it as BCE(real) + BCE(fake).
+                    stepLossD = 2 * discriminatorExecutor.loss
+                    discriminatorOptimizer.apply(gradients: gradients)
+                    let scores = discriminatorExecutor.buffer(dGraph.output)
+                    var real: Float = 0, fake: Float = 0
+                    for row in 0..<batch {
+                        real += scores[row]
+                        fake += scores[batch + row]
+                    }
+                    realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
+                    fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
+                }
+                // Generator: through the discriminator (not updated) into the generator.
+                fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
+                generatorExecutor.runForward(rows: batch)
+                throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
+                                                                 count: batch * sampleSize)
+                let target = throughDiscriminator.buffer(tGraph.target!)
+                let wanted: Float = configuration.loss == .minimax ? 0 : 1
+                for row in 0..<batch { target[row] = wanted }
+                throughDiscriminator.run(rows: batch)
+                let seed = generatorExecutor.buffer(gGraph.target!)
+                let inputGradient = throughDiscriminator.buffer(tGraph.inputGradient!)
+                // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
+                let sign: Float = configuration.loss == .minimax ? -1 : 1
+                for i in 0..<batch * sampleSize { seed[i] = sign * inputGradient[i] }
+                generatorExecutor.runBackward()
+                generatorOptimizer.apply(gradients: generatorGradients)
+                let stepLossG = sign * throughDiscriminator.loss
+                guard stepLossD.isFinite, stepLossG.isFinite else {
+                    throw TrainingError.nonFinite(model: configuration.name, epoch: epochsTrained + 1, step: step + 1,
+                                                  value: stepLossD.isFinite ? stepLossG : stepLossD)
+                }
+                lossD += Double(stepLossD)
+                lossG += Double(stepLossG)
+                let lastFake = fakeScore / Double(step + 1)
+                suspiciousSteps = (stepLossD < 1e-3 || lastFake < 1e-3) ? suspiciousSteps + 1 : 0
+            }
+            epochsTrained += 1
+            let report = GANEpochReport(
+                name: configuration.name, epoch: epochsTrained, epochs: configuration.epochs,
+                discriminatorLoss: lossD / Double(steps), generatorLoss: lossG / Double(steps),
+                meanRealScore: realScore / Double(steps), meanFakeScore: fakeScore / Double(steps),
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, samples: steps * batch)
+            observer?.epochFinished(report)
+            if suspiciousSteps >= 100 { observer?.collapseSuspected(report, steps: suspiciousSteps) }
+        }
+    }
+
+    /// Generator outputs for `count` noise vectors drawn from `seed` (inference mode), so grids
+    /// drawn with the same seed after successive epochs are comparable.
+    public func sample(count: Int, seed: UInt64) -> [Float] {
+        GANTrainer.sample(generator, noise: configuration.noise, count: count, seed: seed)
+    }
+
+    public static func sample(_ generator: ModelInstance, noise: NoiseKind, count: Int, seed: UInt64) -> [Float] {
+        var random = SeededGenerator(seed: seed)
+        let noiseSize = elementCount(generator.model.inputShape)
+        let values = (0..<count * noiseSize).map { _ in noise == .normal ? random.normal() : random.uniform(-1, 1) }
+        let samples = Dataset(name: "noise", featureShape: generator.model.inputShape, features: values,
+                              targetShape: [], targets: [Float](repeating: 0, count: count))
+        return Evaluation.predict(generator, on: samples, count: count).flatMap { $0 }
+    }
+}
