@@ -228,9 +228,40 @@ import Testing
             case .print: return "print"
             case .save: return "save"
             case .load: return "load"
+            case .pairing(let kind, _, _): return kind.rawValue
+            case .sample: return "sample"
             }
         }
         #expect(kinds == ["constant", "data", "data", "model", "train", "evaluate", "predict", "print", "save", "load"])
+    }
+
+    @Test func pairingsAndSampling() {
+        let program = parse("""
+            gan pair {
+              generator: g, discriminator: d
+              noise: normal(100)
+            }
+            vae v { encoder: e, decoder: d, beta: 0.5 }
+            autoencoder a { encoder: e, decoder: d }
+            sample pair to "grid.png", count: 16, seed: 2
+            """)
+        #expect(summary(program.diagnostics) == [])
+        guard program.statements.count == 4 else { Issue.record("\(program.statements.count) statements"); return }
+        if case .pairing(.gan, let name, let settings) = program.statements[0].kind {
+            #expect(name.name == "pair")
+            #expect(settings.map(\.key.name) == ["generator", "discriminator", "noise"])
+        } else { Issue.record("not a gan") }
+        if case .pairing(.vae, _, let settings) = program.statements[1].kind { #expect(settings.count == 3) } else { Issue.record("not a vae") }
+        if case .pairing(.autoencoder, _, _) = program.statements[2].kind {} else { Issue.record("not an autoencoder") }
+        if case .sample(let model, _, let arguments) = program.statements[3].kind {
+            #expect(model.name == "pair")
+            #expect(arguments.map { $0.label?.name } == ["count", "seed"])
+        } else { Issue.record("not a sample statement") }
+    }
+
+    @Test func unclosedPairingReportsItsName() {
+        let program = parse("gan pair {\n  generator: g\n")
+        #expect(summary(program.diagnostics).contains { $0.contains("gan 'pair'") })
     }
 
     @Test func parseExpressionForTheREPL() {

@@ -1,0 +1,89 @@
+// The generative examples run end to end on a small generated image set: the GAN alternates
+// its steps and writes sample grids; the VAE and the autoencoder learn to reconstruct.
+
+import Foundation
+import Testing
+import NNetDriver
+import NNetRuntime
+
+@Suite struct GenerativeExampleTests {
+    /// The example's text reading the small image set and writing into a temporary directory.
+    func prepare(_ name: String, epochs: (from: String, to: String)) throws -> (program: String, output: String) {
+        let directory = temporaryDirectory("generative")
+        try IDXWriter.writeFakeMNIST(to: directory, trainCount: 640, testCount: 128, seed: 5)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Examples/\(name).nnet"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/share/datasets/fashion-mnist", with: directory)
+            .replacingOccurrences(of: "\"out/", with: "\"\(directory)/")
+            .replacingOccurrences(of: epochs.from, with: epochs.to)
+        return (writeProgram(text), directory)
+    }
+
+    func epochValues(_ name: String, in output: String) -> [Double] {
+        output.split(separator: "\n").filter { $0.contains(" epoch ") }.compactMap { line in
+            let words = line.split(separator: " ")
+            return words.firstIndex(of: Substring(name)).flatMap { $0 + 1 < words.count ? Double(words[$0 + 1]) : nil }
+        }
+    }
+
+    func isPNG(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+
+    @Test func ganTrainsAndWritesSampleGrids() throws {
+        let (program, output) = try prepare("gan", epochs: ("epochs: 20, batch: 128", "epochs: 4, batch: 64"))
+        let log = output + "/gan.jsonl"
+        let result = nnet("run", program, "--log", log)
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        let lossD = epochValues("loss_d", in: result.standardOutput)
+        let realScores = epochValues("D(real)", in: result.standardOutput)
+        let fakeScores = epochValues("D(fake)", in: result.standardOutput)
+        #expect(lossD.count == 4 && lossD.allSatisfy { $0.isFinite && $0 > 0 })
+        // The discriminator tells real from generated samples apart, but has not won outright.
+        #expect(zip(realScores, fakeScores).allSatisfy { $0 > $1 }, "\(result.standardOutput)")
+        #expect(fakeScores.allSatisfy { $0 > 0.001 })
+        for epoch in [4] { #expect(isPNG(output + "/gan_epoch_\(epoch).png")) }
+        #expect(isPNG(output + "/gan_samples.png"))
+        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(events.count == 4 && events.allSatisfy { $0.contains("\"loss_d\"") && $0.contains("\"d_fake\"") })
+    }
+
+    @Test func vaeLearnsAndReportsBothLossTerms() throws {
+        let (program, output) = try prepare("vae", epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
+        let result = nnet("run", program)
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        let losses = epochValues("loss", in: result.standardOutput)
+        let divergences = epochValues("kl", in: result.standardOutput)
+        #expect(losses.count >= 5)
+        #expect(losses[4] < 0.8 * losses[0], "the negative ELBO falls: \(losses)")
+        #expect(divergences.prefix(5).allSatisfy { $0 > 0 }, "the KL term is positive")
+        #expect(result.standardOutput.contains("evaluate fashion_vae on fashion.test: loss"))
+        #expect(isPNG(output + "/vae_samples.png"))
+        #expect(isPNG(output + "/vae_reconstructions_5.png"))
+    }
+
+    @Test func autoencoderReconstructs() throws {
+        let (program, output) = try prepare("autoencoder", epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
+        let result = nnet("run", program)
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        let losses = epochValues("loss", in: result.standardOutput)
+        #expect(losses.count >= 5 && losses[4] < 0.7 * losses[0], "\(losses)")
+        #expect(isPNG(output + "/ae_reconstructions_5.png"))
+    }
+
+    @Test func mismatchedPairingsAreRejectedBeforeTraining() {
+        let result = nnet("check", writeProgram("""
+            model g {
+              input [10]
+              dense 12, activation: sigmoid
+            }
+            model d {
+              input [16]
+              dense 1, activation: sigmoid
+            }
+            gan pair { generator: g, discriminator: d, noise: normal(10) }
+            """))
+        #expect(result.exitCode == .programError)
+        #expect(result.standardError.contains("generator 'g' produces [12] but discriminator 'd' expects [16]"))
+    }
+}
