@@ -96,7 +96,8 @@ extension Interpreter {
         }
     }
 
-    private func modelName(_ bound: BoundArguments, _ key: String) throws(Diagnostic) -> String {
+    /// The model a pairing setting names (`generator: g`).
+    func modelName(_ bound: BoundArguments, _ key: String) throws(Diagnostic) -> String {
         let value = bound[key]!
         guard case .symbol(let name) = value.kind else {
             throw .error("type-mismatch", "'\(key)' must name a model, found \(value.kindName) '\(value)'", at: value.range)
@@ -104,7 +105,7 @@ extension Interpreter {
         return name
     }
 
-    private func lowered(_ name: String, _ value: Value) throws(Diagnostic) -> LoweredModel {
+    func lowered(_ name: String, _ value: Value) throws(Diagnostic) -> LoweredModel {
         guard let entry = models[name] else {
             throw unknownName(name, at: value.range, kind: "model", candidates: Array(models.keys))
         }

@@ -30,17 +30,8 @@ extension Interpreter {
         let kind = variational ? "vae" : "autoencoder"
         do throws(Diagnostic) {
             let bound = try Binder.bind(try evaluateSettings(settings), to: Interpreter.vaeSettings(kind), at: statement.range)
-            func model(_ key: String) throws(Diagnostic) -> LoweredModel {
-                let value = bound[key]!
-                guard case .symbol(let modelName) = value.kind else {
-                    throw .error("type-mismatch", "'\(key)' must name a model, found \(value.kindName) '\(value)'", at: value.range)
-                }
-                guard let entry = models[modelName] else {
-                    throw unknownName(modelName, at: value.range, kind: "model", candidates: Array(models.keys))
-                }
-                return entry.lowered
-            }
-            let encoder = try model("encoder"), decoder = try model("decoder")
+            let encoder = try lowered(try modelName(bound, "encoder"), bound["encoder"]!)
+            let decoder = try lowered(try modelName(bound, "decoder"), bound["decoder"]!)
             let latent = elementCount(decoder.inputShape)
             let code = elementCount(encoder.outputShape)
             if code != (variational ? 2 * latent : latent) {
