@@ -1,7 +1,6 @@
 // malloc interposition for the allocation-count tests: definitions in the executable take
 // precedence over libc's for every library in the process, and forward to glibc's own entry points.
 #include "AllocationCounter.h"
-#include <stdatomic.h>
 
 #if defined(__linux__) && defined(__GLIBC__)
 extern void *__libc_malloc(size_t);
@@ -10,13 +9,12 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static atomic_int counting;
-static atomic_long allocations;
+// Per thread, so tests running in parallel on other threads do not count.
+static _Thread_local int counting;
+static _Thread_local long allocations;
 
 static inline void count(void) {
-    if (atomic_load_explicit(&counting, memory_order_relaxed)) {
-        atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    }
+    if (counting) allocations += 1;
 }
 
 void *malloc(size_t size) { count(); return __libc_malloc(size); }
@@ -34,12 +32,12 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 }
 
 void nnet_allocation_counting_begin(void) {
-    atomic_store(&allocations, 0);
-    atomic_store(&counting, 1);
+    allocations = 0;
+    counting = 1;
 }
 long nnet_allocation_counting_end(void) {
-    atomic_store(&counting, 0);
-    return atomic_load(&allocations);
+    counting = 0;
+    return allocations;
 }
 int nnet_allocation_counting_available(void) { return 1; }
 #else

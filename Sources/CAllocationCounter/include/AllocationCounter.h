@@ -1,4 +1,4 @@
-// Counts heap allocations made by this process while counting is on. Test support only: the
+// Counts heap allocations made by the calling thread while counting is on. Test support only: the
 // test binary that links this target routes malloc and friends through the counters below.
 #include <stddef.h>
 
