@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CAllocationCounter"),
         .target(name: "NNetSyntax", swiftSettings: optimized),
         .target(name: "NNetKernels", swiftSettings: optimized),
-        .target(name: "NNetIR", dependencies: ["NNetSyntax"], swiftSettings: optimized),
+        .target(name: "NNetIR", dependencies: ["NNetSyntax", "NNetKernels"], swiftSettings: optimized),
         .target(name: "NNetPlanner", dependencies: ["NNetIR", "NNetKernels"], swiftSettings: optimized),
         .target(name: "NNetRuntime", dependencies: ["NNetIR", "NNetPlanner", "NNetKernels", "CZlib"], swiftSettings: optimized),
         .target(name: "NNetDriver", dependencies: ["NNetSyntax", "NNetIR", "NNetPlanner", "NNetRuntime"], swiftSettings: optimized),

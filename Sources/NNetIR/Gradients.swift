@@ -49,8 +49,61 @@ public enum Gradients {
                 accumulate(node.inputs[0], graph.add(.reshape, [dy], shape: graph[node.inputs[0]].shape, layer: layer), &graph)
             case .dropout(let rate):
                 accumulate(node.inputs[0], graph.add(.dropoutGradient(rate: rate), [id, dy], shape: node.shape, layer: layer), &graph)
+            case .recurrent(let cell, let sequences):
+                // BPTT gives dP; the projection's matmul and bias rules turn it into dx, dW and db.
+                let (p, u) = (node.inputs[0], node.inputs[1])
+                let dp = graph.add(.recurrentGradient(cell, returnSequences: sequences), [id, u, dy], shape: graph[p].shape, layer: layer)
+                accumulate(p, dp, &graph)
+                accumulate(u, graph.add(.recurrentWeightGradient(cell), [id, dp], shape: graph[u].shape, batched: false, layer: layer), &graph)
+                if node.inputs.count > 2 {
+                    let b = node.inputs[2]
+                    accumulate(b, graph.add(.recurrentBiasGradient(cell), [dp], shape: graph[b].shape, batched: false, layer: layer), &graph)
+                }
+            case .embedding:
+                let (ids, table) = (node.inputs[0], node.inputs[1])
+                accumulate(table, graph.add(.embeddingGradient, [ids, dy], shape: graph[table].shape, batched: false, layer: layer), &graph)
+            case .conv2d(let g):
+                let (x, w) = (node.inputs[0], node.inputs[1])
+                if graph[x].op != .input || inputGradient {
+                    accumulate(x, graph.add(.conv2dInputGradient(g), [dy, w], shape: graph[x].shape, layer: layer), &graph)
+                }
+                accumulate(w, graph.add(.conv2dWeightGradient(g), [x, dy], shape: graph[w].shape, batched: false, layer: layer), &graph)
+            case .conv2dTranspose(let g):
+                let (x, w) = (node.inputs[0], node.inputs[1])
+                if graph[x].op != .input || inputGradient {
+                    accumulate(x, graph.add(.conv2dTransposeInputGradient(g), [dy, w], shape: graph[x].shape, layer: layer), &graph)
+                }
+                accumulate(w, graph.add(.conv2dTransposeWeightGradient(g), [x, dy], shape: graph[w].shape, batched: false,
+                                        layer: layer), &graph)
+            case .maxPool2d(let g):
+                accumulate(node.inputs[0], graph.add(.maxPool2dGradient(g), [id, dy], shape: graph[node.inputs[0]].shape, layer: layer), &graph)
+            case .avgPool2d(let g):
+                accumulate(node.inputs[0], graph.add(.avgPool2dGradient(g), [dy], shape: graph[node.inputs[0]].shape, layer: layer), &graph)
+            case .upsampling2d(let a):
+                accumulate(node.inputs[0], graph.add(.upsampling2dGradient(a), [dy], shape: graph[node.inputs[0]].shape, layer: layer), &graph)
+            case .batchNorm(let a):
+                // The running statistics (inputs 1 and 2) are not trained: they get no gradient.
+                accumulate(node.inputs[0], graph.add(.batchNormGradient(a), [id, dy], shape: node.shape, layer: layer), &graph)
+            case .layerNorm:
+                accumulate(node.inputs[0], graph.add(.layerNormGradient, [id, dy], shape: node.shape, layer: layer), &graph)
+            case .channelScale:
+                let (x, gamma) = (node.inputs[0], node.inputs[1])
+                accumulate(x, graph.add(.channelScaleInputGradient, [dy, gamma], shape: node.shape, layer: layer), &graph)
+                accumulate(gamma, graph.add(.channelScaleGradient, [x, dy], shape: graph[gamma].shape, batched: false, layer: layer), &graph)
+            case .sum:
+                for x in node.inputs { accumulate(x, dy, &graph) }
+            case .concat(let axis):
+                var offset = 0
+                for x in node.inputs {
+                    accumulate(x, graph.add(.concatGradient(axis: axis, offset: offset), [dy], shape: graph[x].shape, layer: layer), &graph)
+                    offset += graph[x].shape[axis]
+                }
             case .loss, .lossGradient, .matmulInputGradient, .matmulWeightGradient, .biasGradient,
-                 .activationGradient, .softmaxGradient, .dropoutGradient, .add:
+                 .activationGradient, .softmaxGradient, .dropoutGradient, .add,
+                 .recurrentGradient, .recurrentWeightGradient, .recurrentBiasGradient, .embeddingGradient,
+                 .conv2dInputGradient, .conv2dWeightGradient, .conv2dTransposeInputGradient, .conv2dTransposeWeightGradient,
+                 .maxPool2dGradient, .avgPool2dGradient, .upsampling2dGradient, .batchNormGradient, .layerNormGradient,
+                 .channelScaleInputGradient, .channelScaleGradient, .concatGradient:
                 preconditionFailure("gradient requested through backward op \(node.op.name)")
             }
         }

@@ -44,6 +44,9 @@ public struct ParameterInfo: Sendable {
     public let shape: [Int]
     public let initializer: Initializer
     public let layer: Int
+    /// False for state the optimizer must not touch (batch_norm's running statistics): it gets no
+    /// gradient (its entry in Graph.parameterGradients is -1) but is saved with the weights.
+    public var isTrainable = true
     public var count: Int { elementCount(shape) }
 }
 

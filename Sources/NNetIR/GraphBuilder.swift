@@ -13,8 +13,16 @@ public enum GraphBuilder {
                       layer: model.parameters[index].layer)
         }
         var x = graph.input
+        var outputs: [NodeID] = []  // each layer's output node, for layers that read earlier ones
         for (index, layer) in model.layers.enumerated() {
-            x = layer.config.emit(&graph, x, layer.parameterIndices.map { parameterNodes[$0] }, training, index)
+            let parameters = layer.parameterIndices.map { parameterNodes[$0] }
+            if let emitFromLayers = layer.config.emitFromLayers {
+                let inputs = layer.config.inputLayers.map { $0 < 0 ? graph.input : outputs[$0] }
+                x = emitFromLayers(&graph, inputs, parameters, training, index)
+            } else {
+                x = layer.config.emit(&graph, x, parameters, training, index)
+            }
+            outputs.append(x)
         }
         graph.output = x
         return graph

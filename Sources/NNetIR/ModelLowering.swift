@@ -87,12 +87,21 @@ public enum ModelLowering {
                     namesSeen[name] = nameRange
                 }
                 let bound = try Binder.bind(arguments, to: definition.signature, at: layer.range)
-                let config = try definition.configure(bound, input: shape, layer: layer, name: name)
+                let config: LayerConfig
+                if let multiInput = definition as? any MultiInputLayerDefinition.Type {
+                    let earlier = EarlierLayers(inputShape: inputShape ?? [], inputRange: first.range,
+                                                layers: layers.map { ($0.name, $0.outputShape, $0.declaration.range) })
+                    config = try multiInput.configure(bound, earlier: earlier, layer: layer, name: name)
+                } else {
+                    config = try definition.configure(bound, input: shape, layer: layer, name: name)
+                }
+                try checkSizes(config, layer: layer, name: name)
                 var indices: [Int] = []
                 for parameter in config.parameters {
                     indices.append(parameters.count)
                     parameters.append(ParameterInfo(name: "\(name).\(parameter.suffix)", shape: parameter.shape,
-                                                    initializer: parameter.initializer, layer: layers.count))
+                                                    initializer: parameter.initializer, layer: layers.count,
+                                                    isTrainable: parameter.isTrainable))
                 }
                 layers.append(LoweredLayer(name: name, kind: layer.kind.name, declaration: layer, inputShape: shape,
                                            config: config, parameterIndices: indices))
@@ -106,6 +115,15 @@ public enum ModelLowering {
         guard diagnostics.isEmpty, let inputShape else { return .failure(DiagnosticList(diagnostics)) }
         return .success(LoweredModel(name: model.name.name, declaration: model, inputShape: inputShape,
                                      layers: layers, parameters: parameters))
+    }
+
+    /// Rejects a layer whose output or a parameter has more than `maximumElementCount` elements
+    /// (`dense 999999999999`), before anything multiplies their dimensions.
+    static func checkSizes(_ config: LayerConfig, layer: LayerDecl, name: String) throws(Diagnostic) {
+        let tensors = [("output", config.outputShape)] + config.parameters.map { ($0.suffix, $0.shape) }
+        for (what, shape) in tensors {
+            try checkElementCount(shape, of: what, layer: layer.kind.name, name, at: layer.range)
+        }
     }
 }
 

@@ -12,6 +12,11 @@ extension Node {
     public func stateElements(batch: Int, in graph: Graph) -> Int {
         switch op {
         case .dropout: return outputElements(batch: batch)
+        case .recurrent: return recurrentLayout(batch: batch, in: graph).stateElements
+        case .recurrentGradient(.gru, _): return outputElements(batch: batch)  // dR
+        case .maxPool2d: return outputElements(batch: batch)  // argmax positions
+        case .batchNorm: return 2 * (shape.last ?? 1)  // mean, invStd
+        case .layerNorm: return outputElements(batch: batch) / max(shape.last ?? 1, 1)  // invStd per row
         default: return 0
         }
     }
@@ -20,6 +25,12 @@ extension Node {
     public func workspaceElements(batch: Int, in graph: Graph) -> Int {
         switch op {
         case .loss, .lossGradient: return graph[inputs[0]].outputElements(batch: batch)
+        case .recurrent: return recurrentLayout(batch: batch, in: graph).forwardWorkspaceElements
+        case .recurrentGradient: return recurrentLayout(batch: batch, in: graph).backwardWorkspaceElements
+        case .conv2d(let g), .conv2dTranspose(let g), .conv2dInputGradient(let g), .conv2dWeightGradient(let g),
+             .conv2dTransposeInputGradient(let g), .conv2dTransposeWeightGradient(let g):
+            return g.columnElements(batch: batch)  // im2col matrix
+        case .batchNormGradient: return 2 * (shape.last ?? 1)  // per-channel sums
         default: return 0
         }
     }

@@ -112,6 +112,9 @@ public struct BoundArguments: Sendable {
             }
             dims.append(Int(v))
         }
+        guard checkedElementCount(dims) != nil else {
+            throw .error("tensor-too-large", "\(what) has \(tooManyElements(dims))", at: value.range)
+        }
         return dims
     }
 

@@ -37,7 +37,9 @@ public struct Value: Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
-        case .number(let v, let isInteger): return isInteger ? String(Int(v)) : String(v)
+        // An integer too large for `Int` (`99999999999999999999`, `10000000000 * 10000000000`)
+        // prints as a Double rather than trapping in the conversion.
+        case .number(let v, let isInteger): return isInteger && abs(v) < 0x1p63 ? String(Int(v)) : String(v)
         case .string(let s): return "\"\(s)\""
         case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         case .symbol(let name): return name

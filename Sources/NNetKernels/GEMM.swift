@@ -1,6 +1,6 @@
 // Single-precision GEMM: C = op(A)·op(B) (+ C), optionally fused with bias + activation.
-// Stage: kernels. Cache-blocked (Goto/BLIS loop nest), packed, 8x32 AVX-512 register tile,
-// split over a ThreadPool along m or n only.
+// Stage: kernels. Cache-blocked (Goto/BLIS loop nest), operands packed only where it pays (B for
+// large m or when transposed), 8x32 AVX-512 register tile, split over a ThreadPool along m or n only.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,24 +8,29 @@ import Glibc
 import Darwin
 #endif
 
-/// Block sizes and the thresholds that decide packing and threading.
+/// Block sizes and the thresholds that decide packing and threading. Measured on Zen 4 (32 KB L1,
+/// 1 MB L2 per core) with thread CPU time, 2048³: k blocks of 192 → 91 GFLOP/s, 384 → 100,
+/// 1024 → 108 (L2 and L3 bandwidth are plentiful for one 512-bit FMA per cycle; what costs is
+/// each tile's start-up and C traffic, which long k blocks amortise).
 enum GEMMBlocking {
-    static func tune(_ name: String, _ value: Int) -> Int { if let s = getenv("NNET_" + name) { return Int(String(cString: s))! }; return value }
-    /// Largest k block. A 32-wide strip of packed B (kc·128 bytes = 24 KB) stays in the 32 KB L1
-    /// while it is reused for every 8-row strip of the A block.
-    static let maxDepth = tune("maxDepth", 192)
-    /// Rows of A packed at a time: mc·kc·4 = 192 KB, well inside the 1 MB L2.
-    static let maxRows = tune("maxRows", 256)
-    /// Columns of B packed at a time: kc·nc·4 = 3 MB, shared in L3.
-    static let maxColumns = tune("maxColumns", 4096)
-    /// Read op(A) in place (no packing) when every A element is used at most this many times
-    /// over n, i.e. n ≤ this: packing would cost as much as it saves.
-    static let directAMaxColumns = tune("directAMaxColumns", 64)
-    /// Read a row-major B in place when m ≤ this (each B element is reused only m times).
-    static let directBMaxRows = tune("directBMaxRows", 64)
-    /// Below this many flops per thread, extra threads cost more in dispatch than they save.
-    static let minFlopsPerThread = tune("minFlopsPerThread", 2_000_000)
-    static let aResident = tune("aResident", 0) != 0
+    /// Largest k block. A 32-wide strip of packed B (kc·128 bytes = 128 KB) stays in L2 while every
+    /// 8-row strip of A streams past it.
+    static let maxDepth = 1024
+    /// Rows of A per pass over a B strip.
+    static let maxRows = 512
+    /// Columns of B packed at a time: kc·nc·4 ≤ 2 MB per thread.
+    static let maxColumns = 512
+    /// A transposed A is packed when n exceeds this and its stride is a multiple of 4 KB (every
+    /// k step then maps to the same L1 set: 1024³ Aᵀ·B 101 → 106 GFLOP/s packed). A row-major A is
+    /// never packed: the micro-kernel reads its 8 rows in place as fast as a packed copy
+    /// (128x256x512: 103 → 109 GFLOP/s without the packing), and packing it needs a transpose.
+    static let directAMaxColumns = 64
+    /// Read a row-major B in place when m ≤ this; larger m reuses each B strip often enough that a
+    /// contiguous packed copy pays (m = 128: 108 → 114 GFLOP/s in place; m = 1024: 94 → 104 packed).
+    static let directBMaxRows = 256
+    /// Below this many flops per thread (~10 µs), extra threads cost more in dispatch (1-3 µs, or
+    /// a worker's wake-up) than they save.
+    static let minFlopsPerThread = 1_000_000
 }
 
 /// Per-thread packing buffers, allocated on a thread's first GEMM and reused (grown if ever needed),
@@ -42,9 +47,7 @@ final class GEMMWorkspace {
 
     init() {
         let depth = GEMMBlocking.maxDepth
-        capacityA = depth * GEMMBlocking.maxRows
-        capacityB = 0
-        packedA = GEMMWorkspace.allocate(capacityA)
+        packedA = GEMMWorkspace.allocate(1)
         packedB = GEMMWorkspace.allocate(1)
         edgeA = GEMMWorkspace.allocate(Kernels.tileRows * depth)
         edgeB = GEMMWorkspace.allocate(Kernels.tileColumns * depth)
@@ -55,12 +58,19 @@ final class GEMMWorkspace {
         packedA.deallocate(); packedB.deallocate(); edgeA.deallocate(); edgeB.deallocate(); scratch.deallocate()
     }
 
-    /// Makes `packedB` hold at least `count` floats (grows once to the largest panel seen).
-    func reserveB(_ count: Int) {
-        if count <= capacityB { return }
-        packedB.deallocate()
-        capacityB = count
-        packedB = GEMMWorkspace.allocate(count)
+    /// Makes `packedA` and `packedB` hold at least these many floats (each grows once to the
+    /// largest block seen, so steady-state calls never allocate).
+    func reserve(a countA: Int, b countB: Int) {
+        if countA > capacityA {
+            packedA.deallocate()
+            capacityA = countA
+            packedA = GEMMWorkspace.allocate(countA)
+        }
+        if countB > capacityB {
+            packedB.deallocate()
+            capacityB = countB
+            packedB = GEMMWorkspace.allocate(countB)
+        }
     }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -133,10 +143,13 @@ extension Kernels {
                                   c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
         let flops = 2 * Double(m) * Double(n) * Double(k)
         let usable = min(pool?.threadCount ?? 1, max(1, Int(flops / Double(GEMMBlocking.minFlopsPerThread))))
-        // Split the dimension with more tiles; pieces are whole tiles so only the last has edges.
+        // Prefer splitting n: each thread then packs only its own part of B and reads A in place,
+        // with no duplicated packing (2048³: 2 × 102 → 2 × 104 GFLOP/s of CPU time against a split
+        // of m). Split m when n has too few 32-column tiles to balance. Pieces are whole tiles, so
+        // only the last piece has edge tiles.
         let rowTiles = (m + tileRows - 1) / tileRows
         let columnTiles = (n + tileColumns - 1) / tileColumns
-        let splitColumns = columnTiles >= rowTiles || rowTiles < usable
+        let splitColumns = columnTiles >= 4 * usable || columnTiles >= rowTiles || rowTiles < usable
         let tiles = splitColumns ? columnTiles : rowTiles
         let parts = min(usable, tiles)
         guard parts > 1, let pool else {
@@ -177,13 +190,13 @@ struct GEMMProblem {
     let activation: ActivationKind
 
     /// k blocks depend on k only (never on the rectangle), which keeps results split-independent.
-    /// They are balanced (784 → 4 × 196) so no block is a short, overhead-dominated tail.
+    /// They are balanced (2500 → 3 × 833) so no block is a short, overhead-dominated tail.
     var depthBlocks: Int { (k + GEMMBlocking.maxDepth - 1) / GEMMBlocking.maxDepth }
 
     func run(rows: Range<Int>, columns: Range<Int>) {
         let workspace = GEMMWorkspace.current
         let m = rows.count, n = columns.count
-        let packA = n > GEMMBlocking.directAMaxColumns
+        let packA = transA && n > GEMMBlocking.directAMaxColumns && (lda * 4) % 4096 == 0
         let packB = transB || m > GEMMBlocking.directBMaxRows
         let blocks = depthBlocks
         let epilogue: ActivationKind? = bias != nil || activation != .linear ? activation : nil
@@ -192,9 +205,9 @@ struct GEMMProblem {
         let bOrigin = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
         let cOrigin = c + rows.lowerBound * ldc + columns.lowerBound
         let biasOrigin = bias.map { $0 + columns.lowerBound }
-        if packB {
-            workspace.reserveB(GEMMBlocking.maxDepth * ((min(n, GEMMBlocking.maxColumns) + 31) / 32 * 32))
-        }
+        let depth = min(k, GEMMBlocking.maxDepth)
+        workspace.reserve(a: packA ? depth * ((min(m, GEMMBlocking.maxRows) + 7) / 8 * 8) : 0,
+                          b: packB ? depth * ((min(n, GEMMBlocking.maxColumns) + 31) / 32 * 32) : 0)
         var jc = 0
         while jc < n {
             let nb = min(GEMMBlocking.maxColumns, n - jc)
@@ -273,15 +286,9 @@ struct GEMMProblem {
                          c: c + (ir * ldc + jr), ldc: ldc, load: load,
                          bias: bias.map { $0 + jr }, activation: activation, scratch: scratch)
         }
-        if GEMMBlocking.aResident {
-            for ir in stride(from: 0, to: rows, by: 8) {
-                for jr in stride(from: 0, to: columns, by: 32) { tile(ir, jr) }
-            }
-        } else {
-            // Each B strip stays in L1 while every 8-row strip of the A block streams past.
-            for jr in stride(from: 0, to: columns, by: 32) {
-                for ir in stride(from: 0, to: rows, by: 8) { tile(ir, jr) }
-            }
+        // Each B strip stays in L2 while every 8-row strip of the A block streams past it.
+        for jr in stride(from: 0, to: columns, by: 32) {
+            for ir in stride(from: 0, to: rows, by: 8) { tile(ir, jr) }
         }
     }
 }

@@ -16,7 +16,7 @@ enum Fusion {
             switch node.op {
             case .input, .target, .parameter, .reshape:
                 continue
-            case .matmul where fuse:
+            case .matmul where fuse, .conv2d where fuse:
                 var output = node.id
                 var bias: NodeID?
                 var activation = ActivationKind.linear

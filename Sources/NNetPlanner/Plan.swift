@@ -8,7 +8,8 @@ public enum Step: Sendable, Equatable {
     /// Run one node's op on its own.
     case single(NodeID)
     /// y = f(x·W + b) as one GEMM with a bias + activation epilogue; the matmul (and bias add)
-    /// nodes get no buffer. `output` is the last node of the chain.
+    /// nodes get no buffer. `output` is the last node of the chain. `matmul` may also be a conv2d
+    /// node (an im2col GEMM with the same epilogue).
     case dense(matmul: NodeID, bias: NodeID?, activation: ActivationKind, output: NodeID)
     /// dX = (dY·Wᵀ) ⊙ f'(y): the input gradient of a dense layer and the activation gradient
     /// before it, written straight into the activation gradient's buffer.

@@ -42,6 +42,19 @@ public struct Diagnostic: Error, Sendable {
     }
 }
 
+extension Diagnostic {
+    /// How many errors one run reports before it stops with `too-many-errors` (clang stops at 20,
+    /// javac at 100): plenty to fix a file by, and it bounds the work and the output for garbled
+    /// input (each rendered error shows its source line, which may be very long).
+    public static let errorLimit = 100
+
+    /// The last diagnostic of a run that reached `errorLimit`.
+    public static var tooManyErrors: Diagnostic {
+        .error("too-many-errors", "too many errors (\(errorLimit)); stopping here", at: nil,
+               help: "fix these and run again")
+    }
+}
+
 /// Collects diagnostics across stages; a stage keeps going after an error where it can.
 public struct DiagnosticBag: Sendable {
     public private(set) var items: [Diagnostic] = []

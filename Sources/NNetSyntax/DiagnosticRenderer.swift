@@ -5,6 +5,8 @@
 public enum DiagnosticRenderer {
     /// Tabs in source lines are expanded to the next multiple of this many columns.
     public static let tabWidth = 4
+    /// Source lines longer than this many characters are shown as a window around the caret.
+    public static let maximumLineWidth = 160
 
     /// One diagnostic, lines joined by "\n", no trailing newline. With `color`, ANSI escapes mark
     /// the severity, message and caret; without, the text is plain:
@@ -59,16 +61,29 @@ public enum DiagnosticRenderer {
     /// under the rest of it on that line; a range at a line break gets one caret after the line.
     static func snippet(line: Int, column: Int, range: SourceRange, start: Int, style: Style) -> [String] {
         let file = range.file
-        let characters = Array(file.lineText(line))
+        var characters = Array(file.lineText(line))
+        var first = min(column - 1, characters.count)
+        let (endLine, endColumn) = file.lineColumn(of: max(start, min(range.end, file.bytes.count)))
+        var last = endLine == line ? min(max(endColumn - 1, first), characters.count) : characters.count
+        // A line longer than `maximumLineWidth` is cut to a window around the caret, marked `…`.
+        var cutBefore = false, cutAfter = false
+        if characters.count > maximumLineWidth {
+            let low = max(0, min(first - maximumLineWidth / 4, characters.count - maximumLineWidth))
+            let high = low + maximumLineWidth
+            cutBefore = low > 0
+            cutAfter = high < characters.count
+            characters = Array(characters[low..<high])
+            first -= low
+            last = min(last - low, characters.count)
+        }
+        if cutBefore { characters.insert("…", at: 0); first += 1; last += 1 }
+        if cutAfter { characters.append("…") }
         // Display column of each character boundary, tabs expanded.
         var columns = [0]
         for character in characters {
             let width = columns.last!
             columns.append(character == "\t" ? (width / tabWidth + 1) * tabWidth : width + 1)
         }
-        let first = min(column - 1, characters.count)
-        let (endLine, endColumn) = file.lineColumn(of: max(start, min(range.end, file.bytes.count)))
-        let last = endLine == line ? min(max(endColumn - 1, first), characters.count) : characters.count
         let caretColumn = columns[first]
         let tildes = max(0, columns[last] - caretColumn - 1)
 

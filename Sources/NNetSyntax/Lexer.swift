@@ -26,6 +26,12 @@ private struct Scanner {
     func byteAt(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
     var current: UInt8? { byteAt(position) }
 
+    /// At a LF or a CR LF. A CR LF is one newline token, so that "found newline" points just
+    /// after the line's last character (where the renderer puts its caret), not past the CR.
+    var atLineBreak: Bool {
+        current == UInt8(ascii: "\n") || (current == UInt8(ascii: "\r") && byteAt(position + 1) == UInt8(ascii: "\n"))
+    }
+
     func range(from start: Int) -> SourceRange { SourceRange(file: file, start: start, end: position) }
 
     mutating func add(_ kind: TokenKind, from start: Int, value: Token.Value = .none) {
@@ -51,6 +57,9 @@ private struct Scanner {
                 continue
             }
             switch byte {
+            case UInt8(ascii: "\r") where atLineBreak:
+                position += 2
+                add(.newline, from: start)
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 position += 1
             case UInt8(ascii: "\n"):
@@ -106,7 +115,7 @@ private struct Scanner {
     /// comment = "#" { comment_character } ;
     /// comment_character = ? any character except a line feed ? ;
     mutating func skipComment() {
-        while let byte = current, byte != UInt8(ascii: "\n") { position += 1 }
+        while current != nil, !atLineBreak { position += 1 }
     }
 
     /// identifier = ( letter | "_" ) { letter | digit | "_" } ;
@@ -196,7 +205,7 @@ private struct Scanner {
         position += 1
         var contents: [UInt8] = []
         var badEscape: Diagnostic?
-        while let byte = current, byte != UInt8(ascii: "\n") {
+        while let byte = current, !atLineBreak {
             if byte == UInt8(ascii: "\"") {
                 position += 1
                 if let badEscape {
@@ -213,7 +222,7 @@ private struct Scanner {
             }
             let escapeStart = position
             position += 1
-            guard let escaped = current, escaped != UInt8(ascii: "\n") else { break }
+            guard let escaped = current, !atLineBreak else { break }
             position += scalarLength(at: position)
             switch escaped {
             case UInt8(ascii: "\""): contents.append(escaped)

@@ -116,7 +116,7 @@ public final class Parser {
             let line = diagnostic.range.map { file.line(of: $0.start) } ?? 0
             guard line != lastLexicalErrorLine else { continue }
             lastLexicalErrorLine = line
-            diagnostics.append(diagnostic)
+            record(diagnostic)
         }
     }
 
@@ -174,12 +174,24 @@ public final class Parser {
 
     // MARK: - Errors
 
-    /// Reports an error unless one was already reported for the construct being parsed.
-    func error(_ message: String, at range: SourceRange? = nil, id: String = "syntax-error",
+    /// Reports an error unless one was already reported for the construct being parsed. The
+    /// message is built only when it is recorded (it may compute a `line:column`).
+    func error(_ message: @autoclosure () -> String, at range: SourceRange? = nil, id: String = "syntax-error",
                notes: [DiagnosticNote] = [], help: String? = nil) {
         guard !panicking else { return }
         panicking = true
-        diagnostics.append(.error(id, message, at: range ?? current.range, notes: notes, help: help))
+        record(.error(id, message(), at: range ?? current.range, notes: notes, help: help))
+    }
+
+    /// Appends a diagnostic while fewer than `Diagnostic.errorLimit` are recorded; the first one
+    /// past the limit becomes `too-many-errors` and later ones are dropped unbuilt. Parsing goes
+    /// on to the end (it is linear); only the recording stops.
+    func record(_ diagnostic: @autoclosure () -> Diagnostic) {
+        if diagnostics.count < Diagnostic.errorLimit {
+            diagnostics.append(diagnostic())
+        } else if diagnostics.count == Diagnostic.errorLimit {
+            diagnostics.append(.tooManyErrors)
+        }
     }
 
     /// `expected ')' to close '(' at 3:14, found newline`.

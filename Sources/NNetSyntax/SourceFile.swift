@@ -10,23 +10,39 @@ public final class SourceFile: @unchecked Sendable {
     public let bytes: [UInt8]
     /// Byte offset of the first character of each line.
     public let lineStarts: [Int]
+    /// Whether each line is pure ASCII, where a column is a byte count (no grapheme clusters
+    /// other than CR LF, and a line holds no LF).
+    let lineIsASCII: [Bool]
 
     public init(name: String, text: String) {
         self.name = name
         self.text = text
         self.bytes = Array(text.utf8)
         var starts = [0]
-        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(offset + 1)
+        var isASCII: [Bool] = []
+        var ascii = true
+        for (offset, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "\n") {
+                starts.append(offset + 1)
+                isASCII.append(ascii)
+                ascii = true
+            } else if byte >= 0x80 {
+                ascii = false
+            }
         }
+        isASCII.append(ascii)
         self.lineStarts = starts
+        self.lineIsASCII = isASCII
     }
 
-    /// 1-based line and column (in characters) of a byte offset. Cost: O(log lines + column).
+    /// 1-based line and column (in characters) of a byte offset. Cost: O(log lines) on an ASCII
+    /// line, O(log lines + column) otherwise (so that many diagnostics or `--dump=tokens` on one
+    /// long line are not quadratic in the usual case).
     public func lineColumn(of offset: Int) -> (line: Int, column: Int) {
         let clamped = max(0, min(offset, bytes.count))
         let line = self.line(of: clamped)
         let start = lineStarts[line - 1]
+        if lineIsASCII[line - 1] { return (line, clamped - start + 1) }
         let column = String(decoding: bytes[start..<clamped], as: UTF8.self).count + 1
         return (line, column)
     }

@@ -14,15 +14,18 @@ public struct RunOptions: Equatable, Sendable {
     public var reference: Bool
     /// `--quiet`: no progress display.
     public var quiet: Bool
+    /// `--resume`: continue each `train` statement from its newest valid checkpoint.
+    public var resume: Bool
 
     public init(file: String, logPath: String? = nil, seed: UInt64? = nil, threads: Int? = nil,
-                reference: Bool = false, quiet: Bool = false) {
+                reference: Bool = false, quiet: Bool = false, resume: Bool = false) {
         self.file = file
         self.logPath = logPath
         self.seed = seed
         self.threads = threads
         self.reference = reference
         self.quiet = quiet
+        self.resume = resume
     }
 }
 
@@ -145,7 +148,8 @@ extension Command {
             return .run(RunOptions(
                 file: try scanned.file(), logPath: scanned.values["--log"],
                 seed: try scanned.seed(), threads: try scanned.threads(),
-                reference: scanned.flags.contains("--reference"), quiet: scanned.flags.contains("--quiet")))
+                reference: scanned.flags.contains("--reference"), quiet: scanned.flags.contains("--quiet"),
+                resume: scanned.flags.contains("--resume")))
         case "check":
             return .check(CheckOptions(file: try scanned.file(), plan: scanned.flags.contains("--plan"),
                                        dump: try scanned.dumpStage()))

@@ -56,11 +56,16 @@ extension CommandSpec {
 
     static let run = CommandSpec(
         name: "run",
-        usage: ["run FILE [--log FILE.jsonl] [--seed N] [--threads N] [--reference] [--quiet]"],
+        usage: ["run FILE [--log FILE.jsonl] [--seed N] [--threads N] [--reference] [--quiet] [--resume]"],
         summary: "run a .nnet program: train and evaluate its models",
         description: [
             "Runs the .nnet program FILE: loads its data, builds its models, trains and",
             "evaluates them, and prints progress and results.",
+            "",
+            "A train statement with 'checkpoint: \"DIR\"' saves its state there; ctrl-C",
+            "(or SIGTERM) finishes the current step, saves, and exits with code 130.",
+            "'--resume' then continues each such statement from its newest valid",
+            "checkpoint, as if it had never stopped.",
         ],
         options: [
             OptionSpec("--log", value: "FILE", help: "also write every epoch and evaluation to FILE as JSON Lines"),
@@ -68,9 +73,10 @@ extension CommandSpec {
             .threads,
             OptionSpec("--reference", help: "use the naive reference kernels (slow; to cross-check results)"),
             OptionSpec("--quiet", help: "print results only, no progress"),
+            OptionSpec("--resume", help: "continue training from the newest valid checkpoints"),
         ],
         sections: [],
-        examples: ["nnet run Examples/mnist.nnet --seed 1 --log mnist.jsonl"])
+        examples: ["nnet run Examples/mnist.nnet --seed 1 --log mnist.jsonl", "nnet run model.nnet --resume"])
 
     static let check = CommandSpec(
         name: "check",

@@ -15,7 +15,8 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     case inputNotFound = 66
     /// A bug in nnet itself (EX_SOFTWARE).
     case internalError = 70
-    /// Stopped by ctrl-C (128 + SIGINT, as shells report it).
+    /// Stopped by ctrl-C or SIGTERM (128 + SIGINT, as shells report it); training saved a
+    /// checkpoint when configured, for `run --resume`.
     case interrupted = 130
 
     /// One line for the help text.
@@ -27,7 +28,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .usageError: return "wrong command line (unknown option, missing argument)"
         case .inputNotFound: return "input file not found or unreadable"
         case .internalError: return "internal error in nnet (please report it)"
-        case .interrupted: return "interrupted (ctrl-C)"
+        case .interrupted: return "interrupted (ctrl-C or SIGTERM); continue with --resume"
         }
     }
 }

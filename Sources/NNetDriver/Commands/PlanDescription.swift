@@ -35,12 +35,16 @@ enum PlanDescription {
             } else if node.op == .matmulInputGradient || node.op == .matmul {
                 let w = graph[node.inputs[1]]
                 flops = 2 * rows(node) * w.shape[0] * w.shape[1]
+            } else {
+                flops = node.op.convolutionFlops(batch: batch)
             }
             return (node.op.name, "%\(id)", flops)
         case .dense(let matmul, let bias, let activation, let output):
             let w = graph[graph[matmul].inputs[1]]
             let epilogue = (bias != nil ? " + bias" : "") + (activation == .linear ? "" : " + \(activation)")
-            return ("gemm\(epilogue)", "%\(matmul)…%\(output)", 2 * rows(graph[matmul]) * w.shape[0] * w.shape[1])
+            // rows × (in × out) for a dense layer, output pixels × (kh·kw·cin × cout) for a conv2d.
+            let kernel = graph[matmul].op == .matmul ? "gemm" : "\(graph[matmul].op.kindName) (im2col gemm)"
+            return ("\(kernel)\(epilogue)", "%\(matmul)…%\(output)", 2 * rows(graph[matmul]) * elementCount(w.shape))
         case .denseInputGradient(let matmulGradient, let activationGradient):
             let w = graph[graph[matmulGradient].inputs[1]]
             guard case .activationGradient(let kind) = graph[activationGradient].op else { return ("", "", 0) }

@@ -1,4 +1,7 @@
-// `nnet run FILE`: executes a program. Stage: driver.
+// `nnet run FILE`: executes a program. Ctrl-C and SIGTERM stop training between steps (saving a
+// checkpoint when the program asks for them) and exit with 130. Stage: driver.
+
+import NNetRuntime
 
 enum RunCommand {
     static func run(_ options: RunOptions, console: Console) -> ExitCode {
@@ -6,6 +9,7 @@ enum RunCommand {
         var interpreterOptions = InterpreterOptions()
         if let seed = options.seed { interpreterOptions.seed = seed }
         interpreterOptions.useReference = options.reference
+        interpreterOptions.resume = options.resume
         if let threads = options.threads { Engine.configureThreads(threads) }
         if let path = options.logPath {
             do {
@@ -16,7 +20,10 @@ enum RunCommand {
             }
         }
         let interpreter = Interpreter(options: interpreterOptions, console: console)
-        return interpreter.execute(source).exitCode
+        Interruption.installHandlers()
+        defer { Interruption.removeHandlers() }
+        let outcome = interpreter.execute(source)
+        return interpreter.wasInterrupted ? .interrupted : outcome.exitCode
     }
 }
 

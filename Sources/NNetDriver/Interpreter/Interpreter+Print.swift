@@ -8,6 +8,9 @@ extension Interpreter {
     /// Prints a value: a model (its summary), a layer or parameter of a model (its values),
     /// a dataset or split (its shapes and sizes), or any constant expression.
     func printValue(_ expr: Expr) throws {
+        if case .call(let callee, let arguments) = expr.kind, callee.name == Interpreter.naiveMSEName {
+            return try printNaiveMSE(arguments, at: expr.range)
+        }
         var path: [Identifier] = []
         var cursor = expr
         while case .member(let base, let member) = cursor.kind {
@@ -41,7 +44,7 @@ extension Interpreter {
             throw StatementFailure.diagnostics([.error("unknown-layer-name", "model '\(name.name)' has no layer '\(first.name)'",
                                                        at: first.range,
                                                        help: closestMatch(to: first.name, in: model.layers.map(\.name)).map { "did you mean '\($0)'?" }
-                                                          ?? "its layers are \(model.layers.map(\.name).joined(separator: ", "))")])
+                                                          ?? "its layers are \(abbreviatedList(model.layers.map(\.name)))")])
         }
         var indices = layer.parameterIndices
         if path.count >= 2 {

@@ -16,6 +16,13 @@ extension Interpreter {
         ParameterSpec("metrics", expects: "a list such as [accuracy]"),
         ParameterSpec("validation", expects: "a dataset such as data.test, evaluated after each epoch"),
         ParameterSpec("report_every", expects: "print one line every N epochs (the log gets every epoch)"),
+        ParameterSpec("checkpoint", expects: "a directory for checkpoints, such as \"runs/classifier\""),
+        ParameterSpec("checkpoint_every", expects: "save a checkpoint every N epochs"),
+        ParameterSpec("checkpoint_steps", expects: "also save a checkpoint every N steps"),
+        ParameterSpec("keep", expects: "how many of the newest checkpoints to keep"),
+        ParameterSpec("on_nan", expects: "stop or skip: what a step with NaN or infinite values does"),
+        ParameterSpec("clip_norm", expects: "a positive number: the largest global norm of the gradients"),
+        ParameterSpec("clip_value", expects: "a positive number: the largest magnitude of a gradient element"),
     ])
 
     static let optimizers: [String: Signature] = [
@@ -40,6 +47,7 @@ extension Interpreter {
         let configuration: TrainingConfiguration
         let reportEvery: Int
         var validationExpr: Expr?
+        var checkpointRange: SourceRange?
         do throws(Diagnostic) {
             var arguments: [EvaluatedArgument] = []
             for setting in settings {
@@ -53,6 +61,7 @@ extension Interpreter {
             let bound = try Binder.bind(arguments, to: Interpreter.trainSettings, at: statement.range)
             configuration = try trainingConfiguration(bound)
             reportEvery = try bound.integer("report_every", default: 1, minimum: 1)
+            checkpointRange = bound["checkpoint"]?.range
         } catch {
             throw StatementFailure.diagnostics([error])
         }
@@ -61,19 +70,38 @@ extension Interpreter {
         entry.loss = configuration.loss
         entry.metrics = configuration.metrics
         models[modelName.name] = entry
-        if options.checkOnly { return describeTrainingGraph(entry.lowered, loss: configuration.loss) }
+        try claimCheckpointDirectory(configuration.checkpoint, at: checkpointRange)
+        if options.checkOnly {
+            describeTrainingGraph(entry.lowered, loss: configuration.loss)
+            return describeMemory(entry.lowered, configuration)
+        }
         guard let (trainData, trainName) = data, let instance = entry.instance else { return }
         try checkCompatibility(entry.lowered, configuration.loss, trainData, trainName, at: datasetExpr.range)
         if let validation, let validationExpr {
             try checkCompatibility(entry.lowered, configuration.loss, validation.data, validation.name, at: validationExpr.range)
         }
-        let reporter = TrainingReporter(console: console, log: options.log, every: reportEvery)
+        try guardMemory(entry.lowered, configuration, data: trainData, validation: validation?.data, statement: statement)
+        let checkpoint: Checkpoint?
+        switch try resumePoint(configuration, model: entry.lowered, instance: instance, data: trainData, statement: statement) {
+        case .start: checkpoint = nil
+        case .resume(let found): checkpoint = found
+        case .finished: return
+        }
+        let reporter = TrainingReporter(console: console, log: options.log, every: reportEvery, model: modelName.name)
         let trainer = Trainer(instance: instance, configuration: configuration, useReference: options.useReference)
         do {
-            try trainer.train(on: trainData, validation: validation?.data, observer: reporter)
-        } catch let error as TrainingError {
+            try trainer.train(on: trainData, validation: validation?.data, observer: reporter, resumingFrom: checkpoint)
+        } catch let fault as NumericalFault {
             reporter.abandonLine()
-            throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+            throw StatementFailure.numeric(faultDiagnostic(fault, model: entry.lowered, configuration, statement: statement,
+                                                           data: datasetExpr.range))
+        } catch let interruption as TrainingInterrupted {
+            reporter.abandonLine()
+            Interruption.reset()
+            throw StatementFailure.interrupted(interruptionMessage(interruption, configuration, statement: statement))
+        } catch let error as CheckpointError {
+            reporter.abandonLine()
+            throw StatementFailure.diagnostics([.error("checkpoint-error", "\(error)", at: checkpointRange ?? statement.range)])
         } catch {
             reporter.abandonLine()
             throw StatementFailure.diagnostics([.error("data-error", "\(error)", at: datasetExpr.range)])
@@ -82,7 +110,7 @@ extension Interpreter {
 
     private func trainingConfiguration(_ bound: BoundArguments) throws(Diagnostic) -> TrainingConfiguration {
         let loss = LossKind(rawValue: try bound.symbol("loss", choices: LossKind.allCases.map(\.rawValue)))!
-        let optimizer = try optimizerSettings(bound["optimizer"])
+        var optimizer = try optimizerSettings(bound["optimizer"])
         let epochs = try bound.integer("epochs", default: 1, minimum: 1)
         var batch: Int? = try bound.integer("batch", default: 32, minimum: 1)
         if optimizer.kind == .gd {
@@ -94,6 +122,10 @@ extension Interpreter {
         }
         let seed = UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0))
         let shuffle = try bound.bool("shuffle", default: true)
+        if bound.has("clip_norm") { optimizer.clipNorm = Float(try bound.number("clip_norm", in: 1e-12...1e30)) }
+        if bound.has("clip_value") { optimizer.clipValue = Float(try bound.number("clip_value", in: 1e-12...1e30)) }
+        let onNonFinite = NonFinitePolicy(rawValue: try bound.symbol("on_nan", choices: NonFinitePolicy.allCases.map(\.rawValue),
+                                                                     default: NonFinitePolicy.stop.rawValue))!
         var metrics: [Metric] = []
         if let value = bound["metrics"] {
             let items: [Value]
@@ -104,7 +136,27 @@ extension Interpreter {
             }
         }
         return TrainingConfiguration(loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batch, seed: seed,
-                                     shuffle: shuffle, metrics: metrics)
+                                     shuffle: shuffle, metrics: metrics, onNonFinite: onNonFinite,
+                                     checkpoint: try checkpointPolicy(bound))
+    }
+
+    /// `checkpoint: "runs/m"` with `checkpoint_every`, `checkpoint_steps` and `keep`, which need it.
+    private func checkpointPolicy(_ bound: BoundArguments) throws(Diagnostic) -> CheckpointPolicy? {
+        guard bound.has("checkpoint") else {
+            for key in ["checkpoint_every", "checkpoint_steps", "keep"] where bound.has(key) {
+                throw .error("missing-checkpoint", "'\(key)' needs a checkpoint directory", at: bound[key]!.range,
+                             help: "add checkpoint: \"runs/NAME\" to the settings")
+            }
+            return nil
+        }
+        let directory = try bound.string("checkpoint")
+        guard !directory.isEmpty else {
+            throw .error("invalid-argument", "'checkpoint' needs a directory name", at: bound["checkpoint"]!.range)
+        }
+        return CheckpointPolicy(
+            directory: directory, everyEpochs: try bound.integer("checkpoint_every", default: 1, minimum: 1),
+            everySteps: bound.has("checkpoint_steps") ? try bound.integer("checkpoint_steps", minimum: 1) : nil,
+            keep: try bound.integer("keep", default: 3, minimum: 1))
     }
 
     /// `adam`, `adam(lr: 0.001)`, `sgd(0.1, momentum: 0.9)`, `gd(lr: 0.5)`.
@@ -145,7 +197,7 @@ extension Interpreter {
     }
 
     /// `check --dump ir` / `--plan`: the training step's graph, with the target shape the loss implies.
-    private func describeTrainingGraph(_ model: LoweredModel, loss: LossKind) {
+    func describeTrainingGraph(_ model: LoweredModel, loss: LossKind) {
         guard options.dumpIR || options.showPlan else { return }
         let targetShape = loss == .sparseCategoricalCrossEntropy ? [] : model.outputShape
         let graph = GraphBuilder.training(model, loss: loss, targetShape: targetShape)

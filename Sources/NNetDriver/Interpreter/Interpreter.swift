@@ -20,6 +20,8 @@ public struct InterpreterOptions {
     public var showPlan = false
     /// JSON Lines event log.
     public var log: EventLog?
+    /// `run --resume`: continue each `train` statement from the newest valid checkpoint.
+    public var resume = false
     public init() {}
 }
 
@@ -28,6 +30,8 @@ enum StatementFailure: Error {
     case diagnostics([Diagnostic])
     /// Training diverged (NaN/Inf): exit code 2.
     case numeric(Diagnostic)
+    /// Ctrl-C or SIGTERM stopped the program; the text says what was saved: exit code 130.
+    case interrupted(String)
 }
 
 public final class Interpreter {
@@ -41,6 +45,10 @@ public final class Interpreter {
     var models: [String: ModelEntry] = [:]
     var gans: [String: GANEntry] = [:]
     var vaes: [String: VAEEntry] = [:]
+    /// Checkpoint directories of the `train` statements run so far (one statement each).
+    var checkpointDirectories: [String: SourceRange] = [:]
+    /// Whether the last `execute` stopped because of Ctrl-C or SIGTERM (exit code 130).
+    public private(set) var wasInterrupted = false
 
     struct ModelEntry {
         let lowered: LoweredModel
@@ -65,7 +73,8 @@ public final class Interpreter {
     }
 
     /// Parses and executes `file`. Syntax errors stop before anything runs; other errors stop at
-    /// the failing statement (in check mode every statement is still checked).
+    /// the failing statement (in check mode every statement is still checked, up to
+    /// `Diagnostic.errorLimit` errors).
     public func execute(_ file: SourceFile) -> Outcome {
         let program = Parser.parse(file)
         if !program.diagnostics.isEmpty {
@@ -73,16 +82,32 @@ public final class Interpreter {
             if program.diagnostics.contains(where: { $0.severity == .error }) { return .failed }
         }
         var failed = false
+        var errorCount = 0
+        wasInterrupted = false
         for statement in program.statements {
+            if !options.checkOnly, Interruption.isRequested {
+                console.writeError("nnet: interrupted before line \(statement.range.file.lineColumn(of: statement.range.start).line)\n")
+                wasInterrupted = true
+                return .failed
+            }
+            if errorCount >= Diagnostic.errorLimit {
+                console.report([.tooManyErrors])
+                return .failed
+            }
             do {
                 try execute(statement)
             } catch StatementFailure.diagnostics(let diagnostics) {
                 console.report(diagnostics)
                 failed = true
                 if !options.checkOnly { return .failed }
+                errorCount += diagnostics.filter { $0.severity == .error }.count
             } catch StatementFailure.numeric(let diagnostic) {
                 console.report([diagnostic])
                 return .diverged
+            } catch StatementFailure.interrupted(let message) {
+                console.writeError(message)
+                wasInterrupted = true
+                return .failed
             } catch {
                 console.report([.error("internal-error", "\(error)", at: statement.range)])
                 return .failed
@@ -159,7 +184,14 @@ public final class Interpreter {
         }
         return .error("unknown-\(kind)", "unknown \(kind) '\(name)'", at: range, notes: notes,
                       help: closestMatch(to: name, in: candidates).map { "did you mean '\($0)'?" }
-                        ?? (candidates.isEmpty ? "no \(kind) is defined yet" : "defined \(kind)s: \(candidates.sorted().joined(separator: ", "))"))
+                        ?? (candidates.isEmpty ? "no \(kind) is defined yet" : "defined \(kind)s: \(abbreviatedList(candidates.sorted()))"))
+    }
+
+    /// `a, b, c`, or for a long list its first `limit` items and the count: `a, b, …, j (250 in
+    /// all)`, so that a help line stays short however many names a program defines.
+    func abbreviatedList(_ items: [String], limit: Int = 10) -> String {
+        guard items.count > limit else { return items.joined(separator: ", ") }
+        return items.prefix(limit).joined(separator: ", ") + ", … (\(items.count) in all)"
     }
 
     // MARK: - Models
@@ -169,6 +201,7 @@ public final class Interpreter {
         case .failure(let list):
             throw StatementFailure.diagnostics(list.items)
         case .success(let lowered):
+            if !options.checkOnly { try guardParameterMemory(lowered) }
             let instance = options.checkOnly ? nil : ModelInstance(lowered, seed: modelSeed(lowered.name))
             models[lowered.name] = ModelEntry(lowered: lowered, instance: instance)
             if options.checkOnly { console.line(ModelSummary.render(lowered)) }

@@ -1,16 +1,25 @@
 // Connects the training loop to the terminal (live progress bar or one line per epoch) and
-// to the JSON Lines event log. Stage: driver.
+// to the JSON Lines event log; reports saved checkpoints (log) and skipped steps (warnings).
+// Stage: driver.
 
+import NNetSyntax
 import NNetRuntime
 
 final class TrainingReporter: TrainingObserver {
     private let display: ProgressDisplay
+    private let console: Console
     private let log: EventLog?
     /// Print one epoch line in this many (the last epoch always prints); the log gets them all.
     private let every: Int
+    private let model: String
+    /// Skipped steps warned about on the terminal; later ones go to the log only.
+    private var skippedSteps = 0
+    static let skipWarnings = 5
 
-    init(console: Console, log: EventLog?, every: Int = 1) {
+    init(console: Console, log: EventLog?, every: Int = 1, model: String = "") {
         self.every = every
+        self.console = console
+        self.model = model
         display = ProgressDisplay(output: console.writeOut, isTTY: console.isTTY, width: { Terminal.width(of: 1) })
         self.log = log
     }
@@ -35,8 +44,30 @@ final class TrainingReporter: TrainingObserver {
                                        validation: report.validation, seconds: report.seconds))
     }
 
+    func trainingEvent(_ event: TrainingEvent) {
+        switch event {
+        case .checkpointSaved(let path, let epoch, let step):
+            log?.write(["event": "checkpoint", "model": .string(model), "path": .string(path), "epoch": .int(epoch),
+                        "step": .int(step)])
+        case .checkpointFailed(let error):
+            warn("checkpoint-failed", "could not save a checkpoint: \(error); training goes on")
+        case .stepSkipped(let fault):
+            skippedSteps += 1
+            log?.write(["event": "skipped", "model": .string(model), "epoch": .int(fault.epoch), "step": .int(fault.step),
+                        "reason": .string(fault.what)])
+            guard skippedSteps <= Self.skipWarnings else { return }
+            let more = skippedSteps == Self.skipWarnings ? " (further skipped steps are logged only)" : ""
+            warn("step-skipped", "skipped epoch \(fault.epoch), step \(fault.step): \(fault.what)\(more)")
+        }
+    }
+
     /// Ends a half-drawn progress line before an error is printed.
     func abandonLine() { display.clearLine() }
+
+    private func warn(_ id: String, _ message: String) {
+        display.clearLine()
+        console.report([Diagnostic(.warning, id: id, message, at: nil)])
+    }
 }
 
 extension TrainingProgress {

@@ -9,11 +9,17 @@ public struct LayerParameter: Sendable {
     public let suffix: String
     public let shape: [Int]
     public let initializer: Initializer
+    /// False for non-trained state such as running statistics (see ParameterInfo.isTrainable).
+    public var isTrainable = true
 }
 
 /// Emits a layer's forward nodes: (graph, input node, the layer's parameter nodes, training mode,
 /// layer index) -> output node.
 public typealias LayerEmitter = @Sendable (inout Graph, NodeID, [NodeID], Bool, Int) -> NodeID
+
+/// Emits a layer that reads earlier layers (Layers/MultiInput.swift): like LayerEmitter, with the
+/// output nodes of `LayerConfig.inputLayers` in place of the previous layer's output.
+public typealias MultiInputEmitter = @Sendable (inout Graph, [NodeID], [NodeID], Bool, Int) -> NodeID
 
 /// A configured layer: its output shape, parameters and lowering.
 public struct LayerConfig: Sendable {
@@ -24,6 +30,10 @@ public struct LayerConfig: Sendable {
     /// The activation applied last, if any (softmax/sigmoid outputs are fused into losses).
     public let finalActivation: Activation?
     let emit: LayerEmitter
+    /// The earlier layers a multi-input layer reads, as indices into LoweredModel.layers (-1: the
+    /// model's input); empty for layers that read the previous layer.
+    public let inputLayers: [Int]
+    let emitFromLayers: MultiInputEmitter?
 
     public init(outputShape: [Int], parameters: [LayerParameter] = [], detail: String = "",
                 finalActivation: Activation? = nil, emit: @escaping LayerEmitter) {
@@ -32,6 +42,20 @@ public struct LayerConfig: Sendable {
         self.detail = detail
         self.finalActivation = finalActivation
         self.emit = emit
+        inputLayers = []
+        emitFromLayers = nil
+    }
+
+    /// A layer reading the outputs of `inputLayers`.
+    public init(outputShape: [Int], inputLayers: [Int], parameters: [LayerParameter] = [], detail: String = "",
+                emit: @escaping MultiInputEmitter) {
+        self.outputShape = outputShape
+        self.parameters = parameters
+        self.detail = detail
+        finalActivation = nil
+        self.emit = { _, _, _, _, _ in preconditionFailure("a multi-input layer is emitted by emitFromLayers") }
+        self.inputLayers = inputLayers
+        emitFromLayers = emit
     }
 }
 
@@ -47,6 +71,9 @@ public protocol LayerDefinition {
 public enum LayerRegistry {
     public static let all: [any LayerDefinition.Type] = [
         DenseLayer.self, ActivationLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self,
+        SimpleRNNLayer.self, LSTMLayer.self, GRULayer.self, EmbeddingLayer.self,
+        Conv2DLayer.self, Conv2DTransposeLayer.self, MaxPool2DLayer.self, AvgPool2DLayer.self, GlobalAvgPool2DLayer.self,
+        UpSampling2DLayer.self, BatchNormLayer.self, LayerNormLayer.self, AddLayer.self, ConcatLayer.self,
     ]
     public static func definition(for kind: String) -> (any LayerDefinition.Type)? {
         all.first { $0.kind == kind }

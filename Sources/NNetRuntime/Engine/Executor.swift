@@ -25,16 +25,18 @@ public final class Executor {
     public var lossScale: Float = 1
 
     /// Plans `graph` (fused, with buffer reuse; unfused with the reference kernels) and allocates
-    /// its arena once. `keep` lists extra nodes whose values are read after a run.
+    /// its arena once. `keep` lists extra nodes whose values are read after a run. Without
+    /// `shareMemory` every node keeps its own buffer, so all values survive a run (diagnostics).
     public init(graph: Graph, batchCapacity: Int, parameters: ParameterStore, seed: UInt64 = 0,
-                useReference: Bool = false, keep: [NodeID] = [], parameterGradients: Bool = true) {
+                useReference: Bool = false, keep: [NodeID] = [], parameterGradients: Bool = true,
+                shareMemory: Bool = true) {
         self.graph = graph
         self.batchCapacity = max(1, batchCapacity)
         self.parameters = parameters
         self.useReference = useReference
         self.generator = SeededGenerator(seed: seed)
-        plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, keep: keep,
-                            parameterGradients: parameterGradients)
+        plan = Planner.plan(graph, batchCapacity: self.batchCapacity, fuse: !useReference, shareMemory: shareMemory,
+                            keep: keep, parameterGradients: parameterGradients)
 
         let capacity = self.batchCapacity
         let scratchSize = graph.nodes.map { $0.workspaceElements(batch: capacity, in: graph) }.max() ?? 1
@@ -69,6 +71,12 @@ public final class Executor {
         set { generator.stateWords = newValue }
     }
 
+    /// The same generator as a value: saving and restoring it allocates nothing (per-step use).
+    public var randomGenerator: SeededGenerator {
+        get { generator }
+        set { generator = newValue }
+    }
+
     /// Runs the plan: forward, loss and (in a training graph) backward.
     /// `rows` is the number of samples in the input buffers.
     public func run(rows count: Int) {
@@ -97,6 +105,10 @@ public final class Executor {
             case .single(let node):
                 execute(graph[node])
             case .dense(let matmul, let bias, let activation, let output):
+                if case .conv2d = graph[matmul].op {
+                    runConvolution(graph[matmul], bias: bias, activation: activation, output: output)
+                    continue
+                }
                 let x = graph[graph[matmul].inputs[0]], w = graph[graph[matmul].inputs[1]]
                 let (m, k, n) = (rows(x), w.shape[0], w.shape[1])
                 Kernels.gemmBiasActivation(transA: false, transB: false, m: m, n: n, k: k,
@@ -129,7 +141,8 @@ public final class Executor {
     // MARK: - Dispatch
 
     private func rows(_ node: Node) -> Int {
-        batchSize * elementCount(Array(node.shape.dropLast()))
+        // reduce over the slice: building an Array here allocated on every step of a sequence model.
+        batchSize * node.shape.dropLast().reduce(1, *)
     }
 
     private func execute(_ node: Node) {
@@ -192,6 +205,11 @@ public final class Executor {
             Kernels.multiply(input(1), mask, output: y, count: count)
         case .recurrent, .recurrentGradient, .recurrentWeightGradient, .recurrentBiasGradient, .embedding, .embeddingGradient:
             executeRecurrent(node)
+        case .conv2d, .conv2dTranspose, .maxPool2d, .avgPool2d, .upsampling2d, .batchNorm, .layerNorm, .channelScale,
+             .sum, .concat, .conv2dInputGradient, .conv2dWeightGradient, .conv2dTransposeInputGradient,
+             .conv2dTransposeWeightGradient, .maxPool2dGradient, .avgPool2dGradient, .upsampling2dGradient,
+             .batchNormGradient, .layerNormGradient, .channelScaleInputGradient, .channelScaleGradient, .concatGradient:
+            executeConvolutional(node)
         case .add:
             let count = node.isBatched ? batchSize * node.elementsPerSample : node.elementsPerSample
             y.update(from: buffers[node.inputs[0]], count: count)

@@ -14,9 +14,15 @@ public enum OptimizerKind: Sendable, Equatable {
 public struct OptimizerSettings: Sendable, Equatable {
     public var kind: OptimizerKind
     public var learningRate: Float
-    public init(kind: OptimizerKind, learningRate: Float) {
+    /// Rescale all gradients together when their global L2 norm exceeds this (`clip_norm`).
+    public var clipNorm: Float?
+    /// Clamp every gradient element to [-clipValue, clipValue] (`clip_value`).
+    public var clipValue: Float?
+    public init(kind: OptimizerKind, learningRate: Float, clipNorm: Float? = nil, clipValue: Float? = nil) {
         self.kind = kind
         self.learningRate = learningRate
+        self.clipNorm = clipNorm
+        self.clipValue = clipValue
     }
 
     /// Slots of state per parameter element.
@@ -57,11 +63,16 @@ public final class Optimizer {
     deinit { state.deallocate() }
 
     /// Applies one update to every parameter from its gradient buffer.
-    public func apply(gradients: [UnsafePointer<Float>]) {
+    /// A nil gradient, or a parameter that is not trainable (batch_norm's running statistics),
+    /// is skipped. With `clipValue`/`clipNorm` set, the gradient buffers are clipped in place
+    /// first (they are scratch the executor rewrites every step).
+    public func apply(gradients: [UnsafePointer<Float>?]) {
+        if settings.clipValue != nil || settings.clipNorm != nil { clip(gradients) }
         step += 1
         let lr = settings.learningRate
         let total = parameters.totalCount
         for (index, gradient) in gradients.enumerated() {
+            guard let gradient, parameters.infos[index].isTrainable else { continue }
             let w = parameters.pointer(index)
             let count = parameters.infos[index].count
             let offset = parameters.offsets[index]
@@ -80,6 +91,32 @@ public final class Optimizer {
                                    secondMoment: state + total + offset, count: count, learningRate: lr,
                                    beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
             }
+        }
+    }
+
+    /// Clips by value (each element to [-v, v]), then by global norm: when ‖g‖₂ over every
+    /// trainable gradient exceeds `clipNorm`, all are scaled by clipNorm / (‖g‖₂ + 1e-6), as
+    /// PyTorch's `clip_grad_norm_` does. Two streaming passes over the gradients; no allocation.
+    private func clip(_ gradients: [UnsafePointer<Float>?]) {
+        if let limit = settings.clipValue {
+            for (index, gradient) in gradients.enumerated() {
+                guard let gradient, parameters.infos[index].isTrainable else { continue }
+                Kernels.clamp(UnsafeMutablePointer(mutating: gradient), low: -limit, high: limit,
+                              count: parameters.infos[index].count)
+            }
+        }
+        guard let maximum = settings.clipNorm else { return }
+        var sum: Double = 0
+        for (index, gradient) in gradients.enumerated() {
+            guard let gradient, parameters.infos[index].isTrainable else { continue }
+            sum += Kernels.sumOfSquares(gradient, count: parameters.infos[index].count)
+        }
+        let norm = sum.squareRoot()
+        guard norm > Double(maximum) else { return }
+        let factor = Float(Double(maximum) / (norm + 1e-6))
+        for (index, gradient) in gradients.enumerated() {
+            guard let gradient, parameters.infos[index].isTrainable else { continue }
+            Kernels.scale(UnsafeMutablePointer(mutating: gradient), by: factor, count: parameters.infos[index].count)
         }
     }
 

@@ -51,7 +51,7 @@ import NNetDriver
     @Test func everyOptionTheParserAcceptsIsInTheHelp() throws {
         // The parser reads the same table, so an option accepted by `parse` is one listed here.
         let run = try #require(CommandSpec.named("run")).options.map(\.name)
-        #expect(run == ["--log", "--seed", "--threads", "--reference", "--quiet"])
+        #expect(run == ["--log", "--seed", "--threads", "--reference", "--quiet", "--resume"])
         let check = try #require(CommandSpec.named("check")).options.map(\.name)
         #expect(check == ["--plan", "--dump"])
         #expect(try #require(CommandSpec.named("repl")).options.map(\.name) == ["--seed", "--threads"])

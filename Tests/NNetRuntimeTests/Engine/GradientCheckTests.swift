@@ -21,6 +21,8 @@ struct GradientCase: CustomStringConvertible, Sendable {
     let name: String
     let layers: String
     let loss: LossKind
+    /// Inputs are token ids below this (for an embedding) instead of Gaussian values.
+    var tokens: Int? = nil
     var description: String { name }
 }
 
@@ -65,7 +67,10 @@ struct GradientCase: CustomStringConvertible, Sendable {
             dense 4, activation: relu
             dense 3
             """, loss: .sparseCategoricalCrossEntropy),
-    ]
+        // Recurrent layers: last step and every step, one step and several (RecurrentGradientCases.swift).
+    ] + RecurrentGradientCases.cases
+        // Convolutional layers, pooling, upsampling, normalisation, add/concat (ConvolutionGradientCases.swift).
+        + ConvolutionGradientCases.cases
 
     static let batch = 4
 
@@ -92,7 +97,9 @@ struct GradientCase: CustomStringConvertible, Sendable {
     func gradientsMatchFiniteDifferences(_ testCase: GradientCase) throws {
         let model = try lowerModel(testCase.layers)
         var generator = SeededGenerator(seed: 5)
-        let inputs = (0..<Self.batch * elementCount(model.inputShape)).map { _ in generator.normal() }
+        let inputs = (0..<Self.batch * elementCount(model.inputShape)).map { _ in
+            testCase.tokens.map { Float(generator.nextIndex(below: $0)) } ?? generator.normal()
+        }
         let (targetShape, targets) = Self.targets(testCase.loss, outputShape: model.outputShape, generator: &generator)
         let graph = GraphBuilder.training(model, loss: testCase.loss, targetShape: targetShape)
         let parameters = ParameterStore(model.parameters)
@@ -112,7 +119,8 @@ struct GradientCase: CustomStringConvertible, Sendable {
         // float32 losses of magnitude ~1 round at ~1e-7, so with a step of 1e-3 the central
         // difference carries ~1e-4 of rounding noise and O(step²) truncation error.
         let step: Float = 1e-3
-        for (index, info) in model.parameters.enumerated() {
+        // Running statistics (batch_norm) are not trained and have no gradient.
+        for (index, info) in model.parameters.enumerated() where info.isTrainable {
             let gradient = analytic.buffer(graph.parameterGradients[index])
             let weights = parameters.pointer(index)
             for element in 0..<info.count {

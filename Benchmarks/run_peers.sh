@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Runs nnet and its peers (PyTorch, Keras/TensorFlow, JAX) on the benchmark workloads and prints one
+# JSON line per measurement:
+#   {"workload": "w2", "framework": "torch", "threads": 1, "seconds_per_epoch": 3.1, "metric": "test_accuracy", "value": 0.85}
+# See Benchmarks/README.md for the workloads and the measured figures.
+#
+# Usage: Benchmarks/run_peers.sh [--workloads w1,w2,w3,w5,w6] [--threads 1,2] [--frameworks nnet,torch,keras,jax]
+#                                [--epochs N] [--no-install]
+#   --epochs     overrides the peers' epochs (W1: steps); nnet runs what its .nnet file says (W1 1000, W2/W3 5)
+#   --no-install skips creating/updating Benchmarks/.venv
+# Environment: NNET (the nnet binary; default .build/release/nnet, skipped when missing),
+#              FASHION_MNIST (default /usr/share/datasets/fashion-mnist), PYTHON (default python3).
+# Each run is pinned to the first N cores with taskset, on top of each framework's own thread settings;
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset. Framework logs go to ${TMPDIR:-/tmp}/nnet-peers/.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+venv=$here/.venv
+nnet=${NNET:-$root/.build/release/nnet}
+logs=${TMPDIR:-/tmp}/nnet-peers
+workloads=w1,w2,w3,w5,w6
+threads_list=1,2
+frameworks=nnet,torch,keras,jax
+epochs=
+install=1
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --workloads) workloads=$2; shift 2 ;;
+        --threads) threads_list=$2; shift 2 ;;
+        --frameworks) frameworks=$2; shift 2 ;;
+        --epochs) epochs=$2; shift 2 ;;
+        --no-install) install=0; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "run_peers.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
+    esac
+done
+mkdir -p "$logs"
+
+# MARK: - Installation
+# Only PyPI is reachable, so torch comes from PyPI with its CUDA libraries (large, unused on CPU).
+# Each package group installs on its own, so one failure leaves the others usable.
+if [ "$install" = 1 ]; then
+    [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip >&2
+    for group in "numpy" "torch" "tensorflow-cpu keras" "jax optax"; do
+        # shellcheck disable=SC2086  # a group is several package names
+        if ! "$venv/bin/pip" install --quiet $group >"$logs/pip-${group%% *}.log" 2>&1; then
+            echo "run_peers.sh: pip install $group failed; see $logs/pip-${group%% *}.log" >&2
+        fi
+    done
+fi
+py=$venv/bin/python
+
+# True when the framework can run here (its module imports, or nnet's binary and workload exist).
+available() {
+    local framework=$1 workload=$2
+    case $framework in
+        nnet) [ -x "$nnet" ] && [ -n "$(nnet_file "$workload")" ] ;;
+        torch) "$py" -c "import torch" 2>/dev/null ;;
+        keras) "$py" -c "import tensorflow, keras" 2>/dev/null ;;
+        jax) "$py" -c "import jax, optax" 2>/dev/null ;;
+        *) return 1 ;;
+    esac
+}
+
+nnet_file() {
+    case $1 in
+        w1) echo "$here/workloads/w1_logistic.nnet" ;;
+        w2) echo "$here/workloads/w2_mlp.nnet" ;;
+        w3) echo "$here/workloads/w3_mlp_wide.nnet" ;;
+        *) echo "" ;;  # W5 (GAN) and W6 (VAE) have no nnet program yet
+    esac
+}
+
+# Prints nnet's JSON lines from its --log events: median epoch seconds, W1's loop µs/step, accuracy.
+summarise_nnet() {
+    "$py" - "$1" "$2" "$3" <<'EOF'
+import json, statistics, sys
+log, workload, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+events = [json.loads(line) for line in open(log)]
+epochs = [e for e in events if e["event"] == "epoch"]
+evaluation = [e for e in events if e["event"] == "evaluate"][-1]
+seconds = statistics.median(e["seconds"] for e in epochs)
+def emit(metric, value, per_epoch=seconds):
+    print(json.dumps({"workload": workload, "framework": "nnet", "threads": threads,
+                      "seconds_per_epoch": per_epoch, "metric": metric, "value": value}))
+if workload == "w1":
+    step = sum(e["seconds"] for e in epochs) / len(epochs)
+    emit("loop_us_per_step", step * 1e6, step)
+    emit("train_loss", evaluation["loss"], step)
+    emit("train_accuracy", evaluation["metrics"]["accuracy"], step)
+else:
+    emit("train_loss", epochs[-1]["loss"])
+    emit("test_accuracy", evaluation["metrics"]["accuracy"])
+EOF
+}
+
+# MARK: - Runs
+
+for workload in ${workloads//,/ }; do
+    for threads in ${threads_list//,/ }; do
+        cpus=0-$((threads - 1))
+        for framework in ${frameworks//,/ }; do
+            if ! available "$framework" "$workload"; then
+                echo "run_peers.sh: skipping $framework on $workload (not installed or no program)" >&2
+                continue
+            fi
+            err=$logs/$workload-$framework-$threads.err
+            out=$logs/$workload-$framework-$threads.out
+            if [ "$framework" = nnet ]; then
+                command=("$nnet" run "$(nnet_file "$workload")" --threads "$threads" --log "$logs/$workload-nnet-$threads.jsonl")
+            else
+                command=("$py" "$here/peers/${framework}_peer.py" --workload "$workload" --threads "$threads" ${epochs:+--epochs "$epochs"})
+            fi
+            echo "run_peers.sh: $framework $workload, $threads thread(s), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+            start=$(date +%s.%N)
+            if ! env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE FASHION_MNIST="${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}" \
+                    taskset -c "$cpus" "${command[@]}" >"$out" 2>"$err"; then
+                echo "run_peers.sh: $framework on $workload with $threads thread(s) failed; see $err" >&2
+                continue
+            fi
+            end=$(date +%s.%N)
+            if [ "$framework" = nnet ]; then
+                summarise_nnet "$logs/$workload-nnet-$threads.jsonl" "$workload" "$threads"
+            else
+                cat "$out"
+            fi
+            if [ "$workload" = w1 ]; then  # whole process: interpreter start, imports, data, 1000 steps
+                printf '{"workload": "w1", "framework": "%s", "threads": %d, "seconds_per_epoch": null, "metric": "process_seconds", "value": %.3f}\n' \
+                    "$framework" "$threads" "$(awk "BEGIN { print $end - $start }")"
+            fi
+        done
+    done
+done

@@ -1,0 +1,20 @@
+// `avg_pool2d pool: 2, stride: 2, padding: valid`: the mean of each pool×pool window, per channel,
+// of [height, width, channels] samples. Stage: IR. With 'same' padding, windows are clipped to the
+// image and average only the pixels inside it (as Keras does).
+
+import NNetSyntax
+import NNetKernels
+
+public enum AvgPool2DLayer: LayerDefinition {
+    public static let kind = "avg_pool2d"
+    public static let signature = PoolingLayers.signature(kind)
+
+    public static func configure(_ arguments: BoundArguments, input: [Int], layer: LayerDecl,
+                                 name: String) throws(Diagnostic) -> LayerConfig {
+        let (geometry, detail) = try PoolingLayers.geometry(arguments, input: input, kind: kind, layer: layer, name: name)
+        let outputShape = [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+        return LayerConfig(outputShape: outputShape, detail: detail) { graph, x, _, _, index in
+            graph.add(.avgPool2d(geometry), [x], shape: outputShape, layer: index)
+        }
+    }
+}

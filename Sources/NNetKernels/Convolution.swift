@@ -1,0 +1,235 @@
+// 2-D convolution as GEMM: im2col turns every output pixel's receptive field into a row, so the
+// forward pass, both gradients and the transposed convolution are one `Kernels.gemm` each plus a
+// gather (im2col) or a scatter-add (col2im). Stage: kernels. Layout NHWC, weights [kh, kw, cin, cout].
+//
+// Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes 45% of the
+// CPU time, im2col + col2im 12%. An implicit GEMM would save that copy but needs its own packing
+// routine beside the tuned GEMM's, so im2col it is.
+
+/// The shape of one 2-D convolution, batch excluded. Input pixel (ih, iw) of output pixel
+/// (oh, ow) and kernel tap (kh, kw) is ih = oh·strideHeight + kh·dilationHeight - padTop (likewise
+/// for w); taps outside the input read zeros. Only the top/left padding is stored: the output size
+/// says how much padding the bottom/right edge gets.
+public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
+    public let inputHeight: Int, inputWidth: Int, inputChannels: Int
+    public let outputHeight: Int, outputWidth: Int, outputChannels: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let strideHeight: Int, strideWidth: Int
+    public let dilationHeight: Int, dilationWidth: Int
+    public let padTop: Int, padLeft: Int
+
+    public init(input: (height: Int, width: Int, channels: Int), output: (height: Int, width: Int, channels: Int),
+                kernel: (height: Int, width: Int), stride: (height: Int, width: Int) = (1, 1),
+                dilation: (height: Int, width: Int) = (1, 1), padding: (top: Int, left: Int) = (0, 0)) {
+        (inputHeight, inputWidth, inputChannels) = input
+        (outputHeight, outputWidth, outputChannels) = output
+        (kernelHeight, kernelWidth) = kernel
+        (strideHeight, strideWidth) = stride
+        (dilationHeight, dilationWidth) = dilation
+        (padTop, padLeft) = padding
+    }
+
+    /// Floats in one input row of the column matrix: kh·kw·cin (the GEMM depth).
+    public var patchSize: Int { kernelHeight * kernelWidth * inputChannels }
+    public var inputElements: Int { inputHeight * inputWidth * inputChannels }
+    public var outputElements: Int { outputHeight * outputWidth * outputChannels }
+    /// A 1x1, stride-1, unpadded convolution: the input already is its column matrix.
+    public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
+            && inputHeight == outputHeight && inputWidth == outputWidth
+    }
+    /// Floats of the column matrix for `batch` samples (0 when pointwise: none is built).
+    public func columnElements(batch: Int) -> Int {
+        isPointwise ? 0 : batch * outputHeight * outputWidth * patchSize
+    }
+
+    public var description: String {
+        var parts = ["\(kernelHeight)x\(kernelWidth)"]
+        if strideHeight != 1 || strideWidth != 1 { parts.append("stride \(strideHeight)x\(strideWidth)") }
+        if dilationHeight != 1 || dilationWidth != 1 { parts.append("dilation \(dilationHeight)x\(dilationWidth)") }
+        if padTop != 0 || padLeft != 0 { parts.append("pad \(padTop),\(padLeft)") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension Kernels {
+    // MARK: - Convolution
+
+    /// y[n, oh, ow, co] = activation(Σ x[n, ih, iw, ci]·w[kh, kw, ci, co] + bias[co]).
+    /// x is [batch, H, W, cin], w [kh, kw, cin, cout], y [batch, OH, OW, cout]; `bias` may be nil.
+    /// `columns` holds `geometry.columnElements(batch:)` floats of scratch. Cost 2·batch·OH·OW·kh·kw·cin·cout.
+    public static func conv2d(_ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              activation: ActivationKind, geometry g: ConvolutionGeometry, batch: Int,
+                              output y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        let rows = batch * g.outputHeight * g.outputWidth
+        var a = x
+        if !g.isPointwise {
+            im2col(x, geometry: g, batch: batch, into: columns)
+            a = UnsafePointer(columns)
+        }
+        gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
+                           a: a, lda: g.patchSize, b: w, ldb: g.outputChannels, c: y, ldc: g.outputChannels,
+                           accumulate: false, bias: bias, activation: activation)
+    }
+
+    /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
+    /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
+    /// convolution (with x in the role of dy).
+    public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+                                           geometry g: ConvolutionGeometry, batch: Int,
+                                           result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        let rows = batch * g.outputHeight * g.outputWidth
+        let target = g.isPointwise ? dx : columns
+        gemm(transA: false, transB: true, m: rows, n: g.patchSize, k: g.outputChannels, a: dy, lda: g.outputChannels,
+             b: w, ldb: g.outputChannels, c: target, ldc: g.patchSize, accumulate: false)
+        if !g.isPointwise { col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx) }
+    }
+
+    /// dW[kh, kw, ci, co] = Σ over the batch and output pixels of x's patch · dy: colsᵀ·dy.
+    /// x is [batch, H, W, cin], dy [batch, OH, OW, cout], dw [kh, kw, cin, cout].
+    public static func conv2dWeightGradient(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                                            geometry g: ConvolutionGeometry, batch: Int,
+                                            result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        let rows = batch * g.outputHeight * g.outputWidth
+        var a = x
+        if !g.isPointwise {
+            im2col(x, geometry: g, batch: batch, into: columns)
+            a = UnsafePointer(columns)
+        }
+        gemm(transA: true, transB: false, m: g.patchSize, n: g.outputChannels, k: rows, a: a, lda: g.patchSize,
+             b: dy, ldb: g.outputChannels, c: dw, ldc: g.outputChannels, accumulate: false)
+    }
+
+    // MARK: - im2col / col2im
+
+    /// columns[(n·OH + oh)·OW + ow, (kh·kw_count + kw)·cin + ci] = x[n, ih, iw, ci] (0 outside the
+    /// input). Samples are split over the thread pool (each writes its own rows).
+    public static func im2col(_ x: UnsafePointer<Float>, geometry g: ConvolutionGeometry, batch: Int,
+                              into columns: UnsafeMutablePointer<Float>) {
+        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
+        forEachSampleRange(batch, work: sampleRows) { samples in
+            for n in samples {
+                im2colSample(x + n * g.inputElements, g, columns + n * sampleRows)
+            }
+        }
+    }
+
+    /// dx[n, ih, iw, ci] = Σ of the column entries that im2col copies from it (dx is overwritten).
+    public static func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, batch: Int,
+                              into dx: UnsafeMutablePointer<Float>) {
+        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
+        forEachSampleRange(batch, work: sampleRows) { samples in
+            for n in samples {
+                col2imSample(columns + n * sampleRows, g, dx + n * g.inputElements)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func im2colSample(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ out: UnsafeMutablePointer<Float>) {
+        let cin = g.inputChannels, width = g.inputWidth
+        let rowSpan = g.kernelWidth * cin
+        var row = out
+        for oh in 0..<g.outputHeight {
+            let ih0 = oh &* g.strideHeight &- g.padTop
+            for ow in 0..<g.outputWidth {
+                let iw0 = ow &* g.strideWidth &- g.padLeft
+                let contiguous = g.dilationWidth == 1 && iw0 >= 0 && iw0 &+ g.kernelWidth <= width
+                var destination = row
+                for kh in 0..<g.kernelHeight {
+                    let ih = ih0 &+ kh &* g.dilationHeight
+                    if ih < 0 || ih >= g.inputHeight {
+                        destination.update(repeating: 0, count: rowSpan)
+                    } else if contiguous {
+                        // The whole kernel row is inside the image: one copy of kw·cin floats.
+                        copySmall(x + (ih &* width &+ iw0) &* cin, destination, rowSpan)
+                    } else {
+                        for kw in 0..<g.kernelWidth {
+                            let iw = iw0 &+ kw &* g.dilationWidth
+                            if iw < 0 || iw >= width {
+                                (destination + kw &* cin).update(repeating: 0, count: cin)
+                            } else {
+                                copySmall(x + (ih &* width &+ iw) &* cin, destination + kw &* cin, cin)
+                            }
+                        }
+                    }
+                    destination += rowSpan
+                }
+                row += g.patchSize
+            }
+        }
+    }
+
+    @inline(__always)
+    static func col2imSample(_ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ dx: UnsafeMutablePointer<Float>) {
+        let cin = g.inputChannels, width = g.inputWidth
+        dx.update(repeating: 0, count: g.inputElements)
+        var row = columns
+        for oh in 0..<g.outputHeight {
+            let ih0 = oh &* g.strideHeight &- g.padTop
+            for ow in 0..<g.outputWidth {
+                let iw0 = ow &* g.strideWidth &- g.padLeft
+                let contiguous = g.dilationWidth == 1 && iw0 >= 0 && iw0 &+ g.kernelWidth <= width
+                var source = row
+                for kh in 0..<g.kernelHeight {
+                    let ih = ih0 &+ kh &* g.dilationHeight
+                    if ih >= 0 && ih < g.inputHeight {
+                        if contiguous {
+                            addSmall(source, dx + (ih &* width &+ iw0) &* cin, g.kernelWidth &* cin)
+                        } else {
+                            for kw in 0..<g.kernelWidth {
+                                let iw = iw0 &+ kw &* g.dilationWidth
+                                if iw >= 0 && iw < width { addSmall(source + kw &* cin, dx + (ih &* width &+ iw) &* cin, cin) }
+                            }
+                        }
+                    }
+                    source += g.kernelWidth &* cin
+                }
+                row += g.patchSize
+            }
+        }
+    }
+
+    /// destination[0..<count] = source[0..<count] for the short runs im2col copies (a kernel row
+    /// of a single-channel image is 3 floats): a SIMD loop beats `memmove`'s call overhead.
+    @inline(__always)
+    static func copySmall(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            Vector.store(Vector.load(source + i), destination + i)
+            i &+= 16
+        }
+        while i < count {
+            destination[i] = source[i]
+            i &+= 1
+        }
+    }
+
+    /// destination[0..<count] += source[0..<count].
+    @inline(__always)
+    static func addSmall(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            Vector.store(Vector.load(destination + i) + Vector.load(source + i), destination + i)
+            i &+= 16
+        }
+        while i < count {
+            destination[i] += source[i]
+            i &+= 1
+        }
+    }
+
+    /// Splits `batch` samples into contiguous ranges over the thread pool when there is enough
+    /// work (`work` floats per sample); each range is processed by one thread.
+    static func forEachSampleRange(_ batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let pool = ThreadPool.shared
+        let parts = min(batch, pool.threadCount, max(1, batch * work / 65_536))
+        if parts <= 1 {
+            body(0..<batch)
+            return
+        }
+        pool.parallelFor(parts) { part in
+            body((part * batch / parts)..<((part + 1) * batch / parts))
+        }
+    }
+}
