@@ -227,8 +227,8 @@ extension Kernels {
 
     /// The two source indices along one axis for output index `o` and the weight of the second:
     /// nearest gives (o / factor, o / factor, 0).
-    @inlinable
-    public static func bilinearTaps(_ o: Int, _ factor: Int, _ size: Int,
+    @inline(__always)
+    static func bilinearTaps(_ o: Int, _ factor: Int, _ size: Int,
                                     _ interpolation: Interpolation) -> (Int, Int, Float) {
         if interpolation == .nearest { return (o / factor, o / factor, 0) }
         let source = max((Float(o) + 0.5) / Float(factor) - 0.5, 0)

@@ -20,7 +20,9 @@ extension Interpreter {
             let mse = try data.naiveForecastMSE()
             console.line("\(Interpreter.naiveMSEName) on \(name): mse \(formatMetric(mse)) (\(data.count) sequences, each next value predicted as the last)")
         } catch {
-            throw StatementFailure.diagnostics([.error("data-mismatch", "\(error)", at: arguments[0].value.range)])
+            throw StatementFailure.diagnostics([.error("data-mismatch", "\(Interpreter.naiveMSEName) of '\(name)' \(error)",
+                                                       at: arguments[0].value.range,
+                                                       help: "it measures forecasting data such as sine(n: 200, length: 20)")])
         }
     }
 }

@@ -124,8 +124,9 @@ public final class GANTrainer {
         let batch = configuration.batchSize
         var order = Array(0..<data.count)
         let gGraph = generatorExecutor.graph, dGraph = discriminatorExecutor.graph, tGraph = throughDiscriminator.graph
-        let gradients = dGraph.parameterGradients.map { UnsafePointer(discriminatorExecutor.buffer($0)) }
-        let generatorGradients = gGraph.parameterGradients.map { UnsafePointer(generatorExecutor.buffer($0)) }
+        // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
+        let gradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(discriminatorExecutor.buffer($0)) }
+        let generatorGradients = gGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(generatorExecutor.buffer($0)) }
         let steps = data.count / batch
         guard steps > 0 else {
             throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")

@@ -71,8 +71,9 @@ public final class VAETrainer {
         let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
         var order = Array(0..<data.count)
         if shuffle { random.shuffle(&order) }
-        let encoderGradients = eGraph.parameterGradients.map { UnsafePointer(encoderExecutor.buffer($0)) }
-        let decoderGradients = dGraph.parameterGradients.map { UnsafePointer(decoderExecutor.buffer($0)) }
+        // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
+        let encoderGradients = eGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(encoderExecutor.buffer($0)) }
+        let decoderGradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(decoderExecutor.buffer($0)) }
         let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
         defer { noise.deallocate() }
         var reconstructionSum: Double = 0, divergenceSum: Double = 0
