@@ -1,6 +1,7 @@
 // malloc interposition for the allocation-count tests: definitions in the executable take
 // precedence over libc's for every library in the process, and forward to glibc's own entry points.
 #include "AllocationCounter.h"
+#include <stdlib.h>  /* defines __GLIBC__, which the interposition below is conditional on */
 
 #if defined(__linux__) && defined(__GLIBC__)
 extern void *__libc_malloc(size_t);

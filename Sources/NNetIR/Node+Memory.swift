@@ -13,7 +13,7 @@ extension Node {
         switch op {
         case .dropout: return outputElements(batch: batch)
         case .recurrent: return recurrentLayout(batch: batch, in: graph).stateElements
-        case .recurrentGradient(.gru, _): return outputElements(batch: batch)  // dR
+        case .recurrentGradient(let cell, _): return cell.hasRecurrentBias ? outputElements(batch: batch) : 0  // dR
         case .maxPool2d: return outputElements(batch: batch)  // argmax positions
         case .batchNorm: return 2 * (shape.last ?? 1)  // mean, invStd
         case .layerNorm: return outputElements(batch: batch) / max(shape.last ?? 1, 1)  // invStd per row

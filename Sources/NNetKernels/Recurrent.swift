@@ -31,6 +31,13 @@ public enum RecurrentCell: Hashable, Sendable {
         }
     }
 
+    /// Whether the recurrent term has its own bias b′ and, since the reset gate multiplies part
+    /// of it, a gradient dR that differs from the projection's dP (a GRU).
+    public var hasRecurrentBias: Bool {
+        if case .gru = self { return true }
+        return false
+    }
+
     /// The layer keyword: `simple_rnn`, `lstm`, `gru`.
     public var name: String {
         switch self {
@@ -81,7 +88,7 @@ public struct RecurrentLayout: Sendable, Equatable {
     /// Scratch of the forward pass: a GRU's recurrent term of one step [batch, width] (the
     /// reference kernel: one h_t [units]).
     public var forwardWorkspaceElements: Int {
-        if case .gru = cell { return max(batch * width, units) }
+        if cell.hasRecurrentBias { return max(batch * width, units) }
         return units
     }
 
@@ -235,25 +242,21 @@ struct RecurrentLoop {
         let (time, units, width) = (layout.time, layout.units, layout.width)
         for row in rows { Kernels.fill(previous + row * time * units, with: 0, count: units) }
         for t in 0..<time {
+            // The recurrent term h_{t−1}·U (+ b′) of every gate for the rows' step t, by one GEMM:
+            // into the gates rows, where the gate pass adds the projection, or (GRU, whose reset
+            // gate scales part of it) into the workspace. h_{−1} = 0: step 0's term is 0 (or b′).
             let first = rows.lowerBound * time + t
-            // The recurrent term of every gate for the rows' step t: one GEMM. h_{−1} = 0, so
-            // step 0's term is zero (a GRU's is its recurrent bias).
-            if case .gru = layout.cell {
-                let term = workspace + rows.lowerBound * width
-                if t == 0 {
-                    for row in rows { Kernels.copy(recurrentBias!, into: workspace + row * width, count: width) }
-                } else {
-                    Kernels.gemm(transA: false, transB: false, m: rows.count, n: width, k: units,
-                                 a: previous + first * units, lda: time * units, b: kernel, ldb: width,
-                                 c: term, ldc: width, accumulate: false, bias: recurrentBias, activation: .linear, pool: nil)
+            let (term, ldc) = layout.cell.hasRecurrentBias ? (workspace + rows.lowerBound * width, width)
+                : (gates + first * width, time * width)
+            if t == 0 {
+                for i in 0..<rows.count {
+                    if let recurrentBias { Kernels.copy(recurrentBias, into: term + i * ldc, count: width) }
+                    else { Kernels.fill(term + i * ldc, with: 0, count: width) }
                 }
-            } else if t == 0 {
-                for row in rows { Kernels.fill(gates + (row * time) * width, with: 0, count: width) }
             } else {
                 Kernels.gemm(transA: false, transB: false, m: rows.count, n: width, k: units,
                              a: previous + first * units, lda: time * units, b: kernel, ldb: width,
-                             c: gates + first * width, ldc: time * width, accumulate: false, bias: nil,
-                             activation: .linear, pool: nil)
+                             c: term, ldc: ldc, accumulate: false, bias: recurrentBias, activation: .linear, pool: nil)
             }
             for row in rows {
                 let index = row * time + t
@@ -361,11 +364,9 @@ struct RecurrentLoop {
             guard t > 0 else { break }
             // dh_{t−1} (+)= dR_t·Uᵀ; a GRU's dh already holds its direct part z⊙dh.
             let first = rows.lowerBound * time + t
-            var gru = false
-            if case .gru = layout.cell { gru = true }
             Kernels.gemm(transA: false, transB: false, m: rows.count, n: units, k: width,
                          a: dR + first * width, lda: time * width, b: kernel, ldb: units,
-                         c: dh + rows.lowerBound * units, ldc: units, accumulate: gru, bias: nil,
+                         c: dh + rows.lowerBound * units, ldc: units, accumulate: layout.cell.hasRecurrentBias, bias: nil,
                          activation: .linear, pool: nil)
         }
     }

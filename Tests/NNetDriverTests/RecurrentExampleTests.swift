@@ -5,6 +5,13 @@ import Foundation
 import Testing
 import NNetDriver
 
+/// Training the examples takes seconds in a release build and ten minutes in a debug one.
+#if DEBUG
+private let isReleaseBuild = false
+#else
+private let isReleaseBuild = true
+#endif
+
 @Suite struct RecurrentExampleTests {
     func example(_ name: String) throws -> String {
         try String(contentsOf: repositoryRoot.appendingPathComponent("Examples/\(name).nnet"), encoding: .utf8)
@@ -20,7 +27,8 @@ import NNetDriver
         return result
     }
 
-    @Test func lstmSineBeatsTheNaiveForecast() throws {
+    @Test(.enabled(if: isReleaseBuild, "trains for seconds in release builds (swift test -c release)"))
+    func lstmSineBeatsTheNaiveForecast() throws {
         let program = shrunk(try example("lstm_sine"), [("n: 2000", "n: 1000"), ("epochs: 10", "epochs: 6")])
         let result = nnet("run", writeProgram(program))
         #expect(result.exitCode == .success, "\(result.standardError)")
@@ -31,7 +39,8 @@ import NNetDriver
         #expect((model ?? 1) < 0.25 * (naive ?? 0), "\(result.standardOutput)")
     }
 
-    @Test func gruClassifiesWaveforms() throws {
+    @Test(.enabled(if: isReleaseBuild, "trains for seconds in release builds (swift test -c release)"))
+    func gruClassifiesWaveforms() throws {
         let program = shrunk(try example("gru_sequence"), [("epochs: 20", "epochs: 12")])
         let result = nnet("run", writeProgram(program))
         #expect(result.exitCode == .success, "\(result.standardError)")

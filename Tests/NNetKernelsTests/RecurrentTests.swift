@@ -29,7 +29,7 @@ struct RecurrentTests {
         let rows = shape.batch * shape.time
         let projection = random.floats(rows * layout.width, -1.5, 1.5)
         let kernel = random.floats(shape.units * layout.width, -0.6, 0.6)
-        let bias: [Float]? = { if case .gru = cell { return random.floats(layout.width) }; return nil }()
+        let bias = cell.hasRecurrentBias ? random.floats(layout.width) : nil
         let outputCount = sequences ? rows * shape.units : shape.batch * shape.units
         let dy = random.floats(outputCount)
         var output = [Float](repeating: .nan, count: outputCount)
@@ -38,8 +38,7 @@ struct RecurrentTests {
         var dR = dP
         var dU = [Float](repeating: .nan, count: shape.units * layout.width)
         var workspace = [Float](repeating: .nan, count: max(layout.forwardWorkspaceElements, layout.backwardWorkspaceElements))
-        var isGRU = false
-        if case .gru = cell { isGRU = true }
+        let isGRU = cell.hasRecurrentBias
         withOptionalPointer(bias) { bias in
             if reference {
                 Reference.recurrentForward(layout, projection: projection, recurrentKernel: kernel, recurrentBias: bias,
@@ -99,7 +98,7 @@ struct RecurrentTests {
     /// The batch splits over threads in whole GEMM tiles, so the result does not depend on the pool.
     @Test("results are bitwise identical on one thread and on several", arguments: cells)
     func threadCountIndependent(cell: RecurrentCell) {
-        let shape = RecurrentShape(41, 6, 64)
+        let shape = RecurrentShape(41, 40, 64)
         let pool = ThreadPool(threadCount: 3)
         let single = Self.run(cell, shape, sequences: true, reference: false, pool: nil)
         let multi = Self.run(cell, shape, sequences: true, reference: false, pool: pool)

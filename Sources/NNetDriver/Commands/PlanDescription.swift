@@ -38,6 +38,7 @@ enum PlanDescription {
             } else {
                 flops = node.op.convolutionFlops(batch: batch)
             }
+            flops += node.recurrentFlops(batch: batch, in: graph)
             return (node.op.name, "%\(id)", flops)
         case .dense(let matmul, let bias, let activation, let output):
             let w = graph[graph[matmul].inputs[1]]

@@ -49,7 +49,7 @@ enum RecurrentLayers {
             LayerParameter(suffix: "recurrent_kernel", shape: [units, width], initializer: .orthogonal),
             LayerParameter(suffix: "bias", shape: [width], initializer: bias(units)),
         ]
-        if case .gru = cell {
+        if cell.hasRecurrentBias {
             parameters.append(LayerParameter(suffix: "recurrent_bias", shape: [width], initializer: .zeros))
         }
         let output = returnSequences ? [time, units] : [units]
@@ -88,6 +88,21 @@ extension Node {
             return graph[inputs[0]].recurrentLayout(batch: batch, in: graph)
         default:
             preconditionFailure("\(op.name) is not a recurrent node")
+        }
+    }
+
+    /// FLOPs of the GEMMs a recurrent node runs (0 for other nodes): the time loop's and BPTT's
+    /// one per step after the first (m = batch, n·k = units·width), dU's one over all steps.
+    public func recurrentFlops(batch: Int, in graph: Graph) -> Int {
+        switch op {
+        case .recurrent, .recurrentGradient:
+            let layout = recurrentLayout(batch: batch, in: graph)
+            return 2 * batch * (layout.time - 1) * layout.units * layout.width
+        case .recurrentWeightGradient:
+            let layout = recurrentLayout(batch: batch, in: graph)
+            return 2 * batch * layout.time * layout.units * layout.width
+        default:
+            return 0
         }
     }
 }

@@ -24,8 +24,7 @@ extension Executor {
         case .recurrentGradient(let cell, let sequences):
             let layout = node.recurrentLayout(batch: batchSize, in: graph)
             let forward = UnsafePointer(state(node.inputs[0]))
-            var recurrentGradient: UnsafeMutablePointer<Float>?
-            if case .gru = cell { recurrentGradient = state(node.id) }
+            let recurrentGradient = cell.hasRecurrentBias ? state(node.id) : nil
             if useReference {
                 Reference.recurrentBackward(layout, state: forward, recurrentKernel: input(1), outputGradient: input(2),
                                             returnSequences: sequences, projectionGradient: y,
@@ -38,8 +37,7 @@ extension Executor {
         case .recurrentWeightGradient(let cell):
             let layout = node.recurrentLayout(batch: batchSize, in: graph)
             let forward = UnsafePointer(state(node.inputs[0]))
-            var dR = input(1)
-            if case .gru = cell { dR = UnsafePointer(state(node.inputs[1])) }
+            let dR = cell.hasRecurrentBias ? UnsafePointer(state(node.inputs[1])) : input(1)
             useReference ? Reference.recurrentWeightGradient(layout, state: forward, recurrentGradient: dR, result: y)
                 : Kernels.recurrentWeightGradient(layout, state: forward, recurrentGradient: dR, result: y)
         case .recurrentBiasGradient:

@@ -27,7 +27,7 @@ public enum Evaluation {
             let rows = batcher.next(features: executor.buffer(graph.input), targets: executor.buffer(graph.target!))
             executor.run(rows: rows)
             lossSum += Double(executor.loss) * Double(rows)
-            let outputRows = rows * elementCount(Array(model.outputShape.dropLast()))
+            let outputRows = rows * model.outputRowsPerSample
             for (i, metric) in metrics.enumerated() {
                 sums[i] += Metric.batchTotal(metric, outputs: executor.buffer(graph.output),
                                              targets: executor.buffer(graph.target!), rows: outputRows, columns: columns,

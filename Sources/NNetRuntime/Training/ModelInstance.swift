@@ -22,3 +22,13 @@ public final class ModelInstance {
         model.parameters.firstIndex { $0.name == name }
     }
 }
+
+extension LoweredModel {
+    /// Rows of the last dimension per sample (time steps for sequence outputs); computed without
+    /// building an array, since training steps must not allocate.
+    var outputRowsPerSample: Int {
+        var rows = 1
+        for dimension in outputShape.dropLast() { rows *= dimension }
+        return rows
+    }
+}

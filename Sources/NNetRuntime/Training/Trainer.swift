@@ -278,7 +278,7 @@ final class SupervisedRun {
         }
         sums.loss += Double(loss) * Double(rows)
         sums.samples += rows
-        let outputRows = rows * elementCount(Array(model.outputShape.dropLast()))
+        let outputRows = rows * model.outputRowsPerSample
         for (i, metric) in configuration.metrics.enumerated() {
             sums.metrics[i] += Metric.batchTotal(metric, outputs: executor.buffer(graph.output),
                                                  targets: executor.buffer(graph.target!), rows: outputRows,

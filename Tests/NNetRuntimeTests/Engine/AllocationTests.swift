@@ -36,6 +36,10 @@ struct AllocationTests {
 
     @Test(arguments: [false, true])
     func trainingStepsAllocateNothing(reference: Bool) throws {
+        #if os(Linux)
+        // The counter interposes glibc's malloc; without it this test would measure nothing.
+        #expect(nnet_allocation_counting_available() != 0, "malloc interposition is not active")
+        #endif
         guard nnet_allocation_counting_available() != 0 else { return }
         // Warm up lazily initialised runtime state (type metadata, thread pool).
         _ = try allocationsForOneEpoch(samples: 64, reference: reference)
