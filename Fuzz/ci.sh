@@ -25,7 +25,8 @@ if ! binary="$(FUZZ_SCRATCH="${FUZZ_SCRATCH:-$here/.build}" "$here/build.sh")"; 
 fi
 echo "fuzz: built in $(( $(date +%s) - start )) s; fuzzing for $seconds s"
 mkdir -p "$work/corpus" "$work/artifacts"
-"$binary" "$work/corpus" "$here/corpus" -dict="$here/nnet.dict" -max_len=4096 -timeout=5 \
+# Swift's own crash handler would exit before libFuzzer saves the input (replayed below).
+SWIFT_BACKTRACE=enable=no "$binary" "$work/corpus" "$here/corpus" -dict="$here/nnet.dict" -max_len=4096 -timeout=5 \
     -rss_limit_mb=2048 -max_total_time="$seconds" -artifact_prefix="$work/artifacts/" \
     -print_final_stats=1 >"$work/fuzz.log" 2>&1
 status=$?
@@ -35,7 +36,9 @@ if [ $status -ne 0 ]; then
     grep -vE '^#[0-9]+|^(INFO|stat)::?' "$work/fuzz.log" | tail -40
     for input in "$work"/artifacts/*; do
         [ -f "$input" ] || continue
-        echo "fuzz: input $(basename "$input") (base64; decode it into a file, then: Fuzz/run.sh 0 FILE):"
+        echo "fuzz: input $(basename "$input") replayed:"
+        "$binary" "$input" 2>&1 | grep -E 'Swift runtime failure|^ *[0-9]+ .* in NNetFuzz at /|precondition|Fatal error' | head -20
+        echo "fuzz: the input in base64 (decode it into a file, then: Fuzz/run.sh 0 FILE):"
         base64 "$input"
     done
     exit 1

@@ -1,5 +1,5 @@
-// Inputs that crashed, hung or blew up quadratically under the fuzzer (Fuzz/) or the long-input
-// probes, minimised. Each runs through parse + `nnet check` in-process and must end in success
+// Inputs that crashed, hung, blew up quadratically or broke the diagnostics contract under the
+// fuzzer (Fuzz/), the mutation property test or the long-input probes, minimised. Each runs through parse + `nnet check` in-process and must end in success
 // or rendered diagnostics; a trap kills the test run. The long inputs were seconds to minutes
 // before their fix and are milliseconds now; their output size is checked, never their time.
 
@@ -25,7 +25,7 @@ struct FuzzCase: Sendable, CustomTestStringConvertible {
 }
 
 @Suite struct FuzzRegressionTests {
-    /// Short inputs that trapped.
+    /// Short inputs that trapped (or rendered a position outside the file).
     static let crashes: [FuzzCase] = [
         // `Int(v)` on an integer literal beyond Int when printing the value.
         .ok("integer literal beyond Int", "print 99999999999999999999\n", printing: "1e+20"),
@@ -52,6 +52,18 @@ struct FuzzCase: Sendable, CustomTestStringConvertible {
         .error("conv2d_transpose fans overflowing Int",
                "model m { input [1, 1, 999999999]; conv2d_transpose 1, 999999, stride: 999999 }\n",
                "the weight of conv2d_transpose 'conv2d_transpose_1', [999999, 999999, 1, 999999999], has"),
+        // CR LF line ends: "found newline" was rendered one column past the end of the line
+        // (found by the mutation property test).
+        .error("CR LF at an unclosed bracket", "model m {\r\n  input [4\r\n}\r\n",
+               "input.nnet:2:11: error: expected ']' to close '[' at 2:9, found newline"),
+        // `nnet check` plans the training step to print its memory: sizes multiplied past Int.max
+        // in the planner (found by the fuzzer: a huge batch; a huge convolution's im2col scratch).
+        .ok("huge batch in the memory estimate",
+            "model m { input [100000]; dense 1 }\ndata d = blobs(n: 10)\ntrain m on d { loss: mse, batch: 999999999999999 }\n",
+            printing: "train m: memory more than 1 EiB for batch 999999999999999"),
+        .ok("huge im2col scratch in the memory estimate",
+            "model m { input [46340, 46340, 1]; conv2d 1, 46340, padding: same }\ndata d = blobs(n: 10)\ntrain m on d { loss: mse }\n",
+            printing: "train m: memory more than 1 EiB for batch 32"),
     ]
 
     @Test(arguments: crashes)
@@ -61,6 +73,18 @@ struct FuzzCase: Sendable, CustomTestStringConvertible {
         #expect((result.outcome == .success) == fuzzCase.succeeds, "\(result.standardError)")
         let output = fuzzCase.succeeds ? result.standardOutput : result.standardError
         #expect(output.contains(fuzzCase.expected), "\(output)")
+    }
+
+    /// `nnet check --plan` counts FLOPs in `Int`: an LSTM over 10^9 steps or a convolution with an
+    /// image-sized kernel went past Int.max (found by the fuzzer, which also runs `--plan`).
+    @Test(arguments: [
+        "model m { input [999999999, 1]; lstm 23000 }\ndata d = sine(n: 10, length: 5)\ntrain m on d { loss: mse }\n",
+        "model m { input [46340, 46340, 1]; conv2d 1, 46340, padding: same }\ndata d = blobs(n: 10)\ntrain m on d { loss: mse }\n",
+    ])
+    func planOfAnAbsurdModelIsDeclined(_ source: String) {
+        let result = nnet("check", "--plan", writeProgram(source))
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        #expect(result.standardOutput.contains("plan: training step of m not planned: it would need more than 1 EiB or 2^62 FLOPs"))
     }
 
     // MARK: - Quadratic blow-ups

@@ -144,11 +144,41 @@ extension Interpreter {
     /// `nnet check`: one line with the memory a `train` statement will need (data not counted).
     func describeMemory(_ model: LoweredModel, _ configuration: TrainingConfiguration) {
         let targetShape = configuration.loss == .sparseCategoricalCrossEntropy ? [] : model.outputShape
-        let estimate = MemoryEstimate.training(model, loss: configuration.loss, targetShape: targetShape,
-                                               batch: configuration.batchSize ?? 1, optimizer: configuration.optimizer)
+        let batch = configuration.batchSize ?? 1
         let batchNote = configuration.batchSize == nil ? "; gd's batch is the whole dataset, so activations grow with it" : ""
+        let graph = GraphBuilder.training(model, loss: configuration.loss, targetShape: targetShape)
+        guard Interpreter.planningBounds(graph, batch: batch).bytes < Interpreter.plannableBytes else {
+            console.line("train \(model.name): memory more than 1 EiB for batch \(batch), data not counted\(batchNote)")
+            return
+        }
+        let estimate = MemoryEstimate.training(model, loss: configuration.loss, targetShape: targetShape,
+                                               batch: batch, optimizer: configuration.optimizer)
         console.line("train \(model.name): memory \(estimate.description), data not counted\(batchNote)")
     }
+
+    /// Upper bounds of the bytes of the training step's buffers for `batch` rows and of its FLOPs,
+    /// computed in Double so that callers can keep the planner's `Int` arithmetic far from
+    /// overflow: `nnet check` has no data to bound the batch (`batch: 99999999999999`), and an
+    /// absurd but valid convolution's im2col scratch reaches 2^62 floats per row (both found by
+    /// the fuzzer). Bytes: every output plus every node's saved state and scratch (the last two
+    /// taken as linear in the batch). FLOPs: each of those elements costs at most 2 per element of
+    /// the node's largest input (a row of it, or every row for a node that sums over the batch).
+    static func planningBounds(_ graph: Graph, batch: Int) -> (bytes: Double, flops: Double) {
+        let rows = Double(max(batch, 1))
+        var floats = 0.0, flops = 0.0
+        for node in graph.nodes {
+            let output = (node.isBatched ? rows : 1) * Double(node.outputElements(batch: 1))
+            let extra = rows * (Double(node.stateElements(batch: 1, in: graph)) + Double(node.workspaceElements(batch: 1, in: graph)))
+            let widestInput = node.inputs.map { Double(graph[$0].outputElements(batch: 1)) }.max() ?? 1
+            let summedRows = !node.isBatched && node.inputs.contains { graph[$0].isBatched } ? rows : 1
+            floats += output + extra
+            flops += 2 * (output * summedRows + extra) * widestInput
+        }
+        return (4 * floats, flops)
+    }
+
+    /// Buffers the planner can size in `Int` floats with room to spare: under an exabyte.
+    static let plannableBytes = 0x1p60
 
     /// Stops a run that cannot fit in physical memory before its buffers are allocated.
     func guardMemory(_ model: LoweredModel, _ configuration: TrainingConfiguration, data: Dataset, validation: Dataset?,

@@ -202,7 +202,12 @@ extension Interpreter {
         let targetShape = loss == .sparseCategoricalCrossEntropy ? [] : model.outputShape
         let graph = GraphBuilder.training(model, loss: loss, targetShape: targetShape)
         if options.dumpIR { console.writeOut(graph.dump(title: "training step of \(model.name)")) }
-        if options.showPlan { console.writeOut(PlanDescription.render(graph, model: model)) }
+        guard options.showPlan else { return }
+        let bounds = Interpreter.planningBounds(graph, batch: 32)
+        guard bounds.bytes < Interpreter.plannableBytes, bounds.flops < 0x1p62 else {
+            return console.line("plan: training step of \(model.name) not planned: it would need more than 1 EiB or 2^62 FLOPs for batch 32")
+        }
+        console.writeOut(PlanDescription.render(graph, model: model))
     }
 
     func checkCompatibility(_ model: LoweredModel, _ loss: LossKind?, _ data: Dataset, _ name: String,
