@@ -131,10 +131,18 @@ extension Kernels {
 /// so it lowers to `prefetchw`/`prefetcht0` (x86) or `prfm` (arm64). Prefetches never fault, so
 /// any address is safe.
 @_silgen_name("llvm.prefetch.p0")
-func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+@usableFromInline func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
 
 @inline(__always) func prefetchForWrite(_ address: UnsafeMutablePointer<Float>) {
     llvmPrefetch(UnsafeRawPointer(address), 1, 3, 1)
+}
+
+extension Kernels {
+    /// Brings the cache line holding `address` toward L1 for reading; a hint that never faults.
+    @inlinable @inline(__always)
+    public static func prefetch(_ address: UnsafeRawPointer) {
+        llvmPrefetch(address, 0, 3, 1)
+    }
 }
 
 @inline(__always) func prefetchForRead(_ address: UnsafePointer<Float>) {

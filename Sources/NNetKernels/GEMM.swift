@@ -139,6 +139,11 @@ extension Kernels {
             gemmWithoutDepth(m: m, n: n, c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
             return
         }
+        if isMatrixVector(n: n) {
+            matrixVector(transA: transA, transB: transB, m: m, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                         c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
+            return
+        }
         let problem = GEMMProblem(transA: transA, transB: transB, k: k, a: a, lda: lda, b: b, ldb: ldb,
                                   c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
         let flops = 2 * Double(m) * Double(n) * Double(k)

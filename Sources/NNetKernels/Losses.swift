@@ -23,9 +23,11 @@ extension Kernels {
     }
 
     /// Binary cross-entropy on logits z with targets t in [0, 1], mean over all elements:
-    /// max(z,0) - z·t + log(1 + e^-|z|). Stable for any z. dz = (sigmoid(z) - t)/count.
+    /// max(z,0) - z·t + log(1 + e^-|z|). Stable for any z. dz = (sigmoid(z) - t)/count;
+    /// `probabilities`, when given, receives sigmoid(z) (the model's output, computed on the way).
     public static func sigmoidCrossEntropy(logits z: UnsafePointer<Float>, target t: UnsafePointer<Float>,
-                                           count: Int, gradient dz: UnsafeMutablePointer<Float>?) -> Float {
+                                           count: Int, gradient dz: UnsafeMutablePointer<Float>?,
+                                           probabilities: UnsafeMutablePointer<Float>? = nil) -> Float {
         var total = SIMD8<Double>()
         let inverseCount = 1 / Float(count)
         Vector.forEach(count) { i, lanes in
@@ -35,10 +37,11 @@ extension Kernels {
             let loss = pointwiseMax(x, SIMD16()) - x * target + Vector.log1p(e)
             // Padding lanes (z = t = 0) would add log 2: zero them.
             Vector.accumulate(lanes == 16 ? loss : Vector.load(loss, lanes: lanes), into: &total)
-            if let dz {
+            if dz != nil || probabilities != nil {
                 // sigmoid(z) from the same e: 1/(1+e) for z ≥ 0, e/(1+e) for z < 0.
                 let sigmoid = SIMD16<Float>(repeating: 1).replacing(with: e, where: x .< 0) / (1 + e)
-                Vector.store((sigmoid - target) * inverseCount, dz + i, lanes: lanes)
+                if let dz { Vector.store((sigmoid - target) * inverseCount, dz + i, lanes: lanes) }
+                if let probabilities { Vector.store(sigmoid, probabilities + i, lanes: lanes) }
             }
         }
         return Float(total.sum() / Double(count))

@@ -31,22 +31,23 @@ extension Kernels {
     }
 
     /// Adam (Kingma & Ba) with bias correction at step `step` (1-based):
-    /// m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; w -= lr·m̂/(√v̂ + ε).
-    /// Same operation order as the reference (m̂ = m / c1, v̂ = v / c2); the vector square root is
-    /// within 1 ulp of `sqrtf`, so results match to a few ulp.
+    /// m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; w -= (lr/c1)·m / (√(v·(1/c2)) + ε).
+    /// PyTorch's arrangement of the reference's lr·m̂/(√v̂ + ε): the corrections become scalar
+    /// factors, leaving one vector division (the division, not memory, bounded this loop); the
+    /// vector square root is within 1 ulp of `sqrtf`, so results match the reference to a few ulp.
     public static func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                   firstMoment m: UnsafeMutablePointer<Float>,
                                   secondMoment v: UnsafeMutablePointer<Float>, count: Int,
                                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) {
-        let correction1 = 1 - powf(beta1, Float(step))
-        let correction2 = 1 - powf(beta2, Float(step))
+        let stepSize = learningRate / (1 - powf(beta1, Float(step)))
+        let inverseCorrection2 = 1 / (1 - powf(beta2, Float(step)))
         Vector.forEach(count) { i, lanes in
             let gradient = Vector.load(g + i, lanes: lanes)
             let first = beta1 * Vector.load(m + i, lanes: lanes) + (1 - beta1) * gradient
             let second = beta2 * Vector.load(v + i, lanes: lanes) + (1 - beta2) * gradient * gradient
             Vector.store(first, m + i, lanes: lanes)
             Vector.store(second, v + i, lanes: lanes)
-            let update = learningRate * (first / correction1) / (Vector.squareRoot(second / correction2) + epsilon)
+            let update = (stepSize * first) / (Vector.squareRoot(second * inverseCorrection2) + epsilon)
             Vector.store(Vector.load(w + i, lanes: lanes) - update, w + i, lanes: lanes)
         }
     }

@@ -4,9 +4,17 @@
 extension Kernels {
     /// sums(columns) = sum over rows of x(rows, columns) (+ sums if `accumulate`): bias gradients.
     /// Blocks of 64 columns are held in 4 SIMD16 accumulators while every row streams past, in row
-    /// order, so each sum is the same float sequence as a scalar loop (error ≤ rows·ulp·|sum|).
+    /// order, so each sum is the same float sequence as a scalar loop (error ≤ rows·ulp·|sum|); a
+    /// single column is summed in 16 interleaved partials instead.
     public static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
                                   output sums: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if columns == 1 {
+            // One column (a one-unit layer's bias): a contiguous sum in 16 lane-wise partials.
+            var partials = SIMD16<Float>()
+            Vector.forEach(rows) { i, lanes in partials += Vector.load(x + i, lanes: lanes) }
+            sums[0] = (accumulate ? sums[0] : 0) + partials.sum()
+            return
+        }
         var j = 0
         while j + 64 <= columns {
             var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()

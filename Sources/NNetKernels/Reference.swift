@@ -132,12 +132,15 @@ public enum Reference {
     /// Binary cross-entropy on logits z with targets t in [0, 1], mean over all elements:
     /// max(z,0) - z·t + log(1 + e^-|z|). Stable for any z. dz = (sigmoid(z) - t)/count.
     public static func sigmoidCrossEntropy(logits z: UnsafePointer<Float>, target t: UnsafePointer<Float>,
-                                           count: Int, gradient dz: UnsafeMutablePointer<Float>?) -> Float {
+                                           count: Int, gradient dz: UnsafeMutablePointer<Float>?,
+                                           probabilities: UnsafeMutablePointer<Float>? = nil) -> Float {
         var sum: Double = 0
         for i in 0..<count {
             let x = z[i]
             sum += Double(max(x, 0) - x * t[i] + log1pf(expf(-abs(x))))
-            dz?[i] = (1 / (1 + expf(-x)) - t[i]) / Float(count)
+            let sigmoid = 1 / (1 + expf(-x))
+            dz?[i] = (sigmoid - t[i]) / Float(count)
+            probabilities?[i] = sigmoid
         }
         return Float(sum / Double(count))
     }

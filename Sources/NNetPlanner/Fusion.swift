@@ -46,7 +46,13 @@ enum Fusion {
                     $0.op == .lossGradient(kind, fromLogits: fromLogits) && $0.inputs == node.inputs
                 }), needed.contains(gradient.id) {
                     absorbed.insert(gradient.id)
-                    steps.append(.lossAndGradient(loss: node.id, gradient: gradient.id))
+                    var probabilities = outputActivation(of: node, graph, consumers: consumers, roots: roots)
+                    if let output = probabilities, let index = steps.firstIndex(of: .single(output)) {
+                        steps.remove(at: index)
+                    } else {
+                        probabilities = nil
+                    }
+                    steps.append(.lossAndGradient(loss: node.id, gradient: gradient.id, probabilities: probabilities))
                 } else {
                     steps.append(.single(node.id))
                 }
@@ -55,6 +61,22 @@ enum Fusion {
             }
         }
         return steps
+    }
+
+    /// The softmax or sigmoid of a cross-entropy's logits that only a caller reads (the model's
+    /// output, for metrics): the loss kernel computes the same probabilities, so it writes them.
+    static func outputActivation(of loss: Node, _ graph: Graph, consumers: [Int], roots: Set<NodeID>) -> NodeID? {
+        guard case .loss(let kind, fromLogits: true) = loss.op else { return nil }
+        let wanted: Op
+        switch kind {
+        case .sparseCategoricalCrossEntropy, .categoricalCrossEntropy: wanted = .softmax
+        case .binaryCrossEntropy: wanted = .activation(.sigmoid)
+        case .meanSquaredError: return nil
+        }
+        let logits = loss.inputs[0]
+        return graph.nodes.first { node in
+            node.op == wanted && node.inputs == [logits] && consumers[node.id] == 0 && roots.contains(node.id)
+        }?.id
     }
 
     /// How many nodes read each node (views count as reading their input).

@@ -81,7 +81,7 @@ enum MemoryPlan {
         case .single(let node): return [node]
         case .dense(_, _, _, let output): return [output]
         case .denseInputGradient(_, let node): return [node]
-        case .lossAndGradient(let loss, let gradient): return [loss, gradient]
+        case .lossAndGradient(let loss, let gradient, let probabilities): return [loss, gradient] + (probabilities.map { [$0] } ?? [])
         }
     }
 
@@ -94,7 +94,7 @@ enum MemoryPlan {
             return graph[matmul].inputs + (bias.map { [$0] } ?? [])
         case .denseInputGradient(let matmulGradient, let activationGradient):
             return graph[matmulGradient].inputs + [graph[activationGradient].inputs[0]]
-        case .lossAndGradient(let loss, _):
+        case .lossAndGradient(let loss, _, _):
             return graph[loss].inputs
         }
     }

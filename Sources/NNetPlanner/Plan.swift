@@ -15,7 +15,10 @@ public enum Step: Sendable, Equatable {
     /// before it, written straight into the activation gradient's buffer.
     case denseInputGradient(matmulGradient: NodeID, activationGradient: NodeID)
     /// A loss and its gradient from one kernel call (softmax/sigmoid cross-entropy included).
-    case lossAndGradient(loss: NodeID, gradient: NodeID)
+    /// `probabilities`, when set, is the model's output activation (softmax or sigmoid of the
+    /// same logits): the loss kernel computes it anyway and writes it there, so it is not a step
+    /// of its own (a training graph's output is then ready only after this step).
+    case lossAndGradient(loss: NodeID, gradient: NodeID, probabilities: NodeID?)
 
     /// The node whose buffer holds the step's result.
     public var output: NodeID {
@@ -23,7 +26,7 @@ public enum Step: Sendable, Equatable {
         case .single(let node): return node
         case .dense(_, _, _, let output): return output
         case .denseInputGradient(_, let node): return node
-        case .lossAndGradient(_, let gradient): return gradient
+        case .lossAndGradient(_, let gradient, _): return gradient
         }
     }
 }

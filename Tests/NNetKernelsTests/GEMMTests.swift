@@ -98,6 +98,10 @@ struct GEMMTests {
         GEMMShape(65, 100, 200), GEMMShape(300, 70, 500), GEMMShape(7, 129, 64), GEMMShape(100, 7, 193),
         // The seed models' forward and backward shapes.
         GEMMShape(32, 32, 784), GEMMShape(784, 32, 32), GEMMShape(32, 784, 32), GEMMShape(128, 256, 512),
+        // One output column (the matrix-vector path): short and long rows, few and many outputs
+        // (logistic regression 1000x1x2 and its weight gradient 2x1x1000, a GAN score 256x1x256).
+        GEMMShape(1000, 1, 2), GEMMShape(2, 1, 1000), GEMMShape(256, 1, 256), GEMMShape(100, 1, 300),
+        GEMMShape(15, 1, 16), GEMMShape(16, 1, 15), GEMMShape(64, 1, 7),
     ]
 
     @Test("matches the reference", arguments: shapes, GEMMVariant.all)
@@ -107,7 +111,8 @@ struct GEMMTests {
                     "\(shape) \(variant)")
     }
 
-    @Test("respects leading dimensions larger than the width", arguments: [GEMMShape(17, 33, 31), GEMMShape(40, 70, 257)],
+    @Test("respects leading dimensions larger than the width",
+          arguments: [GEMMShape(17, 33, 31), GEMMShape(40, 70, 257), GEMMShape(70, 1, 40), GEMMShape(5, 1, 33)],
           GEMMVariant.all)
     func paddedStrides(shape: GEMMShape, variant: GEMMVariant) {
         let problem = GEMMCase(shape, variant, pad: 5)
@@ -118,7 +123,8 @@ struct GEMMTests {
     static let activations: [ActivationKind] = [.linear, .relu, .leakyRelu(alpha: 0.1), .sigmoid, .tanh]
 
     @Test("fused bias and activation match the reference",
-          arguments: [GEMMShape(1, 1, 1), GEMMShape(17, 33, 15), GEMMShape(32, 64, 300), GEMMShape(9, 31, 0)],
+          arguments: [GEMMShape(1, 1, 1), GEMMShape(17, 33, 15), GEMMShape(32, 64, 300), GEMMShape(9, 31, 0),
+                      GEMMShape(1000, 1, 2), GEMMShape(37, 1, 300)],
           activations)
     func fusedEpilogue(shape: GEMMShape, activation: ActivationKind) {
         for accumulate in [false, true] {

@@ -5,7 +5,8 @@ import NNetKernels
 
 @Suite("Reductions")
 struct ReductionTests {
-    static let shapes = rowShapes + [RowShape(129, 70), RowShape(300, 128)]
+    /// One column (a one-unit layer's bias gradient) takes its own path: 1000 and 17 rows.
+    static let shapes = rowShapes + [RowShape(129, 70), RowShape(300, 128), RowShape(1000, 1), RowShape(17, 1)]
 
     /// Float sums in row order: error ≤ rows·u·Σ|x| ≤ rows²·6e-8 for |x| ≤ 1; 1e-7·rows² bounds it.
     @Test("columnSums matches the reference", arguments: shapes, [false, true])

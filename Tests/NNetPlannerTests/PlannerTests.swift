@@ -44,6 +44,22 @@ func lower(_ body: String) throws -> LoweredModel {
         for output in outputs { #expect(plan.offsets[output] != nil) }
     }
 
+    /// The model's softmax output is computed by the loss kernel (which needs it anyway), not by a
+    /// step of its own; its buffer lives from that step to the end of the run.
+    @Test func outputSoftmaxIsWrittenByTheLossStep() throws {
+        let plan = try trainingPlan()
+        let graph = plan.graph
+        #expect(graph[graph.output].op == .softmax)
+        #expect(!plan.steps.contains(.single(graph.output)))
+        let lossSteps = plan.steps.indices.filter {
+            if case .lossAndGradient(_, _, let probabilities) = plan.steps[$0] { return probabilities == graph.output }
+            return false
+        }
+        #expect(lossSteps.count == 1)
+        let lifetime = try #require(plan.lifetimes.first { $0.node == graph.output })
+        #expect(lifetime.first == lossSteps.first && lifetime.last == plan.steps.count)
+    }
+
     @Test func unfusedPlanRunsEveryNode() throws {
         let plan = try trainingPlan(fuse: false)
         #expect(plan.steps.allSatisfy { if case .single = $0 { return true } else { return false } })

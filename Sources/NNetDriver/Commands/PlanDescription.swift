@@ -51,8 +51,9 @@ enum PlanDescription {
             guard case .activationGradient(let kind) = graph[activationGradient].op else { return ("", "", 0) }
             return ("gemm(dY·Wᵀ) ⊙ \(kind)'", "%\(matmulGradient)…%\(activationGradient)",
                     2 * rows(graph[matmulGradient]) * w.shape[0] * w.shape[1])
-        case .lossAndGradient(let loss, let gradient):
-            return ("\(graph[loss].op.name) with gradient", "%\(loss), %\(gradient)", 0)
+        case .lossAndGradient(let loss, let gradient, let probabilities):
+            let output = probabilities.map { " and %\($0)" } ?? ""
+            return ("\(graph[loss].op.name) with gradient", "%\(loss), %\(gradient)\(output)", 0)
         }
     }
 }

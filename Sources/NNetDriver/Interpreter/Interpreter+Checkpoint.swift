@@ -186,7 +186,7 @@ extension Interpreter {
         let batch = min(configuration.batchSize ?? data.count, data.count)
         let estimate = MemoryEstimate.training(
             model, loss: configuration.loss, targetShape: data.targetShape, batch: batch, optimizer: configuration.optimizer,
-            dataBytes: 4 * (data.features.count + data.targets.count), validationSamples: validation?.count,
+            dataBytes: data.storage.byteCount + 4 * data.targets.count, validationSamples: validation?.count,
             useReference: options.useReference)
         guard let physical = MemoryEstimate.physicalMemory, estimate.total > physical else { return }
         throw StatementFailure.diagnostics([.error(

@@ -75,7 +75,17 @@ public struct Batcher: Sendable {
         guard cursor.batchIndex < batchesPerEpoch else { return 0 }
         let start = cursor.batchIndex * batchSize
         let rows = min(batchSize, dataset.count - start)
-        copyRows(from: dataset.features, size: dataset.featureSize, start: start, rows: rows, into: features)
+        if shufflesRows {
+            order.withUnsafeBufferPointer { order in
+                for row in 0..<rows {
+                    // The next row's first lines are on their way while this one is copied.
+                    if row &+ 1 < rows { prefetchRow(order[start &+ row &+ 1]) }
+                    dataset.copyFeatures(of: order[start &+ row], into: features + row &* dataset.featureSize)
+                }
+            }
+        } else {
+            dataset.copyFeatures(of: start..<(start + rows), into: features)
+        }
         copyRows(from: dataset.targets, size: dataset.targetSize, start: start, rows: rows, into: targets)
         cursor.batchIndex += 1
         if cursor.batchIndex == batchesPerEpoch { startNextEpoch() }
@@ -102,22 +112,34 @@ public struct Batcher: Sendable {
         self.cursor = target
     }
 
+    /// Whether epochs visit samples in a shuffled order. A batch that holds the whole dataset
+    /// (full-batch gradient descent) is not shuffled: the order of rows within one batch changes
+    /// its gradient only by rounding, and the step then copies the data in one piece.
+    private var shufflesRows: Bool { shuffle && batchSize < dataset.count }
+
     /// Identity, then a Fisher-Yates shuffle seeded by (seed, epoch); reuses `order`'s storage.
     private mutating func prepareOrder() {
         order.withUnsafeMutableBufferPointer { indices in
             for i in indices.indices { indices[i] = i }
         }
-        guard shuffle else { return }
+        guard shufflesRows else { return }
         // SplitMix64 inside SeededGenerator.init decorrelates neighbouring epochs' seeds.
         var random = SeededGenerator(seed: seed ^ (UInt64(cursor.epoch) &* 0x9E37_79B9_7F4A_7C15))
         random.shuffle(&order)
+    }
+
+    /// Asks for the first cache lines of sample `index`'s features (a shuffled batch's rows are
+    /// scattered over the dataset; the hardware prefetcher follows a row once it has started).
+    @inline(__always)
+    private func prefetchRow(_ index: Int) {
+        dataset.storage.prefetch(from: index &* dataset.featureSize, lines: 4)
     }
 
     private func copyRows(from values: [Float], size: Int, start: Int, rows: Int,
                           into destination: UnsafeMutablePointer<Float>) {
         values.withUnsafeBufferPointer { source in
             let base = source.baseAddress!
-            if !shuffle {
+            if !shufflesRows {
                 destination.update(from: base + start * size, count: rows * size)
                 return
             }

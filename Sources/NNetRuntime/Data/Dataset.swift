@@ -2,12 +2,14 @@
 // Stage: runtime (data). Loaders (IDX, CSV, synthetic) produce these; batching reads them.
 
 /// A set of `count` samples. Sample i's features are `features[i*featureSize ..< (i+1)*featureSize]`
-/// laid out row-major in `featureShape` (batch dimension excluded); targets likewise.
+/// laid out row-major in `featureShape` (batch dimension excluded); targets likewise. Features are
+/// held in `storage` (8-bit images stay bytes); `copyFeatures` reads rows as float32 without
+/// converting the whole set, `features` converts everything.
 /// Class labels are stored as Float class indices with `targetShape == []` and `classCount` set.
 public struct Dataset: Sendable {
     public var name: String
     public var featureShape: [Int]
-    public var features: [Float]
+    public var storage: FeatureStorage
     public var targetShape: [Int]
     public var targets: [Float]
     /// Number of classes when targets are integer class labels (or one-hot of that many classes).
@@ -17,15 +19,41 @@ public struct Dataset: Sendable {
                 classCount: Int? = nil) {
         self.name = name
         self.featureShape = featureShape
-        self.features = features
+        self.storage = .floats(features)
         self.targetShape = targetShape
         self.targets = targets
         self.classCount = classCount
     }
 
+    public init(name: String, featureShape: [Int], storage: FeatureStorage, targetShape: [Int], targets: [Float],
+                classCount: Int? = nil) {
+        self.init(name: name, featureShape: featureShape, features: [], targetShape: targetShape, targets: targets,
+                  classCount: classCount)
+        self.storage = storage
+    }
+
+    /// Every feature value as float32 (converted when the storage is bytes: prefer `copyFeatures`).
+    public var features: [Float] {
+        get { storage.floats }
+        set { storage = .floats(newValue) }
+    }
+
+    /// Sample `index`'s features as float32 into `destination` (featureSize floats).
+    @inline(__always)
+    public func copyFeatures(of index: Int, into destination: UnsafeMutablePointer<Float>) {
+        let size = featureSize
+        storage.copy(from: index * size, count: size, into: destination)
+    }
+
+    /// Samples `range` back to back as float32 into `destination`.
+    public func copyFeatures(of range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let size = featureSize
+        storage.copy(from: range.lowerBound * size, count: range.count * size, into: destination)
+    }
+
     public var featureSize: Int { featureShape.reduce(1, *) }
     public var targetSize: Int { targetShape.reduce(1, *) }
-    public var count: Int { featureSize == 0 ? 0 : features.count / featureSize }
+    public var count: Int { featureSize == 0 ? 0 : storage.count / featureSize }
     /// True when targets are class indices (sparse labels).
     public var hasClassLabels: Bool { targetShape.isEmpty && classCount != nil }
 
@@ -35,8 +63,8 @@ public struct Dataset: Sendable {
         guard featureShape.allSatisfy({ $0 > 0 }), targetShape.allSatisfy({ $0 > 0 }) else {
             throw DataError(path: nil, "\(name): shapes must be positive, got features \(featureShape), targets \(targetShape)")
         }
-        guard features.count % featureSize == 0 else {
-            throw DataError(path: nil, "\(name): \(features.count) feature values are not whole samples of \(featureShape)")
+        guard storage.count % featureSize == 0 else {
+            throw DataError(path: nil, "\(name): \(storage.count) feature values are not whole samples of \(featureShape)")
         }
         guard targets.count == count * targetSize else {
             throw DataError(path: nil, "\(name): \(count) samples need \(count * targetSize) target values "

@@ -54,21 +54,44 @@ public enum IDXLoader {
     }
 
     static func readArray(_ path: String, scale: Float?, role: Role) throws -> IDXArray {
+        let (elementType, shape, storage) = try read(path, scale: scale, role: role, keepingBytes: false)
+        return IDXArray(elementType: elementType, shape: shape, values: storage.floats)
+    }
+
+    /// Reads one IDX file into feature storage: `ubyte` files stay bytes when `keepingBytes`
+    /// (converted as batches are copied), every other type becomes float32.
+    static func read(_ path: String, scale: Float?, role: Role,
+                     keepingBytes: Bool) throws -> (IDXElementType, [Int], FeatureStorage) {
         let reader = try ByteReader(path: path)
         let (elementType, shape) = try readHeader(reader, role: role)
         let count = shape.reduce(1, *)  // checked for overflow by readHeader
         let headerSize = reader.position
         let width = elementType.byteWidth, expectedBytes = count * width
         var found = 0
-        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // Reading ahead on a second thread pays off once there are several chunks.
-            _ = try ChunkedRead.read(reader, byteCount: expectedBytes, parallel: expectedBytes >= 4 * ByteReader.chunkSize) { chunk in
-                let elements = chunk.count / width
-                convert(chunk.baseAddress!, count: elements, from: elementType, scale: scale ?? 1,
-                        into: buffer.baseAddress! + found)
-                found += elements
-            }
-            initialized = found
+        // Reading ahead on a second thread pays off once there are several chunks.
+        let parallel = expectedBytes >= 4 * ByteReader.chunkSize
+        let storage: FeatureStorage
+        if keepingBytes && elementType == .ubyte {
+            storage = .bytes(try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let base = buffer.baseAddress { HugePages.advise(base, byteCount: count) }  // before first touch
+                _ = try ChunkedRead.read(reader, byteCount: expectedBytes, parallel: parallel) { chunk in
+                    (buffer.baseAddress! + found).update(from: chunk.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                                         count: chunk.count)
+                    found += chunk.count
+                }
+                initialized = found
+            }, scale: scale ?? 1)
+        } else {
+            storage = .floats(try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let base = buffer.baseAddress { HugePages.advise(base, byteCount: count * 4) }  // before first touch
+                _ = try ChunkedRead.read(reader, byteCount: expectedBytes, parallel: parallel) { chunk in
+                    let elements = chunk.count / width
+                    convert(chunk.baseAddress!, count: elements, from: elementType, scale: scale ?? 1,
+                            into: buffer.baseAddress! + found)
+                    found += elements
+                }
+                initialized = found
+            })
         }
         guard found == count else {
             let foundBytes = reader.position - headerSize
@@ -80,7 +103,7 @@ public enum IDXLoader {
             throw DataError(path: path, "unexpected data after the end: shape \(shape) of \(elementType.name) needs "
                             + "\(headerSize + expectedBytes) bytes in all\(extra)")
         }
-        return IDXArray(elementType: elementType, shape: shape, values: values)
+        return (elementType, shape, storage)
     }
 
     // MARK: - Header

@@ -48,17 +48,17 @@ extension IDXLoader {
     /// Loads one image file with its label file as a Dataset (see `loadDirectory` for shapes).
     public static func load(images imagesPath: String, labels labelsPath: String, name: String,
                             scale: Float?, flatten: Bool) throws -> Dataset {
-        let images = try readArray(imagesPath, scale: scale, role: .images)
+        let (_, imageShape, images) = try read(imagesPath, scale: scale, role: .images, keepingBytes: true)
         let labels = try readArray(labelsPath, scale: nil, role: .labels)
-        guard images.shape[0] == labels.shape[0] else {
-            throw DataError(path: nil, "\(imagesPath) has \(images.shape[0]) images but \(labelsPath) has "
+        guard imageShape[0] == labels.shape[0] else {
+            throw DataError(path: nil, "\(imagesPath) has \(imageShape[0]) images but \(labelsPath) has "
                             + "\(labels.shape[0]) labels")
         }
         let largest = try checkLabels(labels.values, path: labelsPath)
-        var featureShape = Array(images.shape.dropFirst())
+        var featureShape = Array(imageShape.dropFirst())
         if featureShape.count == 2 { featureShape.append(1) }
         if flatten { featureShape = [featureShape.reduce(1, *)] }
-        return Dataset(name: name, featureShape: featureShape, features: images.values, targetShape: [],
+        return Dataset(name: name, featureShape: featureShape, storage: images, targetShape: [],
                        targets: labels.values, classCount: max(2, largest + 1))
     }
 

@@ -17,7 +17,7 @@ extension Dataset {
     /// Features multiplied by `factor` (for example 1/255 for pixels); targets unchanged.
     public func scaled(by factor: Float) -> Dataset {
         var result = self
-        result.features = features.map { $0 * factor }
+        result.storage = storage.scaled(by: factor)
         return result
     }
 
@@ -105,12 +105,10 @@ extension Dataset {
     public func subset(_ indices: [Int]) -> Dataset {
         let (featureSize, targetSize) = (self.featureSize, self.targetSize)
         var result = self
-        result.features = []
+        result.storage = storage.rows(indices, rowSize: featureSize)
         result.targets = []
-        result.features.reserveCapacity(indices.count * featureSize)
         result.targets.reserveCapacity(indices.count * targetSize)
         for i in indices {
-            result.features.append(contentsOf: features[(i * featureSize)..<((i + 1) * featureSize)])
             result.targets.append(contentsOf: targets[(i * targetSize)..<((i + 1) * targetSize)])
         }
         return result
@@ -120,7 +118,7 @@ extension Dataset {
     public func prefix(_ n: Int) -> Dataset {
         let kept = min(max(n, 0), count)
         var result = self
-        result.features = Array(features[0..<(kept * featureSize)])
+        result.storage = storage.rows(0..<kept, rowSize: featureSize)
         result.targets = Array(targets[0..<(kept * targetSize)])
         return result
     }

@@ -125,11 +125,12 @@ public final class Executor {
                              b: buffers[w.id], ldb: n, c: dx, ldc: k, accumulate: false)
                 Kernels.activationBackward(kind, output: buffers[graph[activationGradient].inputs[0]], gradient: dx,
                                            result: dx, count: m * k)
-            case .lossAndGradient(let loss, let gradient):
+            case .lossAndGradient(let loss, let gradient, let probabilities):
                 guard case .loss(let kind, let fromLogits) = graph[loss].op else { continue }
                 let inputs = graph[loss].inputs
                 buffers[loss][0] = lossScale * lossKernel(kind, fromLogits: fromLogits, prediction: inputs[0],
-                                                          target: inputs[1], gradient: buffers[gradient])
+                                                          target: inputs[1], gradient: buffers[gradient],
+                                                          probabilities: probabilities.map { buffers[$0] })
                 if lossScale != 1 { scaleGradient(gradient) }
             }
         }
@@ -240,8 +241,9 @@ public final class Executor {
             : Kernels.biasActivation(x, bias: bias, rows: rows, columns: columns, activation: kind, output: y)
     }
 
+    /// `probabilities` receives the softmax/sigmoid of logits when given (a fused output activation).
     private func lossKernel(_ kind: LossKind, fromLogits: Bool, prediction: NodeID, target: NodeID,
-                            gradient: UnsafeMutablePointer<Float>?) -> Float {
+                            gradient: UnsafeMutablePointer<Float>?, probabilities: UnsafeMutablePointer<Float>? = nil) -> Float {
         let p = UnsafePointer(buffers[prediction]), t = UnsafePointer(buffers[target])
         let node = graph[prediction]
         let columns = node.shape.last ?? 1
@@ -252,23 +254,23 @@ public final class Executor {
             return useReference ? Reference.meanSquaredError(prediction: p, target: t, count: count, gradient: gradient)
                 : Kernels.meanSquaredError(prediction: p, target: t, count: count, gradient: gradient)
         case (.binaryCrossEntropy, true):
-            return useReference ? Reference.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient)
-                : Kernels.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient)
+            return useReference ? Reference.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient, probabilities: probabilities)
+                : Kernels.sigmoidCrossEntropy(logits: p, target: t, count: count, gradient: gradient, probabilities: probabilities)
         case (.binaryCrossEntropy, false):
             return useReference ? Reference.binaryCrossEntropy(probabilities: p, target: t, count: count, gradient: gradient)
                 : Kernels.binaryCrossEntropy(probabilities: p, target: t, count: count, gradient: gradient)
         case (.categoricalCrossEntropy, true):
             return useReference
-                ? Reference.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
-                : Kernels.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+                ? Reference.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: probabilities ?? scratch, gradient: gradient)
+                : Kernels.softmaxCrossEntropy(logits: p, target: t, rows: rows, columns: columns, probabilities: probabilities ?? scratch, gradient: gradient)
         case (.categoricalCrossEntropy, false):
             return useReference
                 ? Reference.categoricalCrossEntropy(probabilities: p, target: t, rows: rows, columns: columns, gradient: gradient)
                 : Kernels.categoricalCrossEntropy(probabilities: p, target: t, rows: rows, columns: columns, gradient: gradient)
         case (.sparseCategoricalCrossEntropy, _):
             return useReference
-                ? Reference.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
-                : Kernels.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: scratch, gradient: gradient)
+                ? Reference.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: probabilities ?? scratch, gradient: gradient)
+                : Kernels.sparseSoftmaxCrossEntropy(logits: p, labels: t, rows: rows, columns: columns, probabilities: probabilities ?? scratch, gradient: gradient)
         }
     }
 }

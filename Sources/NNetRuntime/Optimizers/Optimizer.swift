@@ -65,30 +65,49 @@ public final class Optimizer {
     /// Applies one update to every parameter from its gradient buffer.
     /// A nil gradient, or a parameter that is not trainable (batch_norm's running statistics),
     /// is skipped. With `clipValue`/`clipNorm` set, the gradient buffers are clipped in place
-    /// first (they are scratch the executor rewrites every step).
+    /// first (they are scratch the executor rewrites every step). Large models split every
+    /// tensor over the thread pool (the update is elementwise, so the split changes no bit).
     public func apply(gradients: [UnsafePointer<Float>?]) {
         if settings.clipValue != nil || settings.clipNorm != nil { clip(gradients) }
         step += 1
+        let pool = ThreadPool.shared
+        guard parameters.totalCount >= Optimizer.parallelThreshold, pool.threadCount > 1 else {
+            update(gradients, part: 0, of: 1)
+            return
+        }
+        let parts = pool.threadCount
+        pool.parallelFor(parts) { part in update(gradients, part: part, of: parts) }
+    }
+
+    /// Parameters (elements) from which the update is worth splitting over threads: ~1 MB of
+    /// weights, gradients and moments, 15-20 µs on one core against a few µs to dispatch.
+    static let parallelThreshold = 1 << 16
+
+    /// Updates slice `part` of `parts` of every tensor (slices are whole 16-float vectors).
+    private func update(_ gradients: [UnsafePointer<Float>?], part: Int, of parts: Int) {
         let lr = settings.learningRate
         let total = parameters.totalCount
         for (index, gradient) in gradients.enumerated() {
             guard let gradient, parameters.infos[index].isTrainable else { continue }
-            let w = parameters.pointer(index)
             let count = parameters.infos[index].count
-            let offset = parameters.offsets[index]
+            let vectors = (count + 15) / 16
+            let first = min(count, part * vectors / parts * 16), end = min(count, (part + 1) * vectors / parts * 16)
+            guard end > first else { continue }
+            let w = parameters.pointer(index) + first, g = gradient + first, n = end - first
+            let offset = parameters.offsets[index] + first
             switch settings.kind {
             case .gd:
-                Kernels.sgdUpdate(weights: w, gradient: gradient, count: count, learningRate: lr)
+                Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
             case .sgd(let momentum, let nesterov):
                 if momentum == 0 {
-                    Kernels.sgdUpdate(weights: w, gradient: gradient, count: count, learningRate: lr)
+                    Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
                 } else {
-                    Kernels.momentumUpdate(weights: w, gradient: gradient, velocity: state + offset, count: count,
+                    Kernels.momentumUpdate(weights: w, gradient: g, velocity: state + offset, count: n,
                                            learningRate: lr, momentum: momentum, nesterov: nesterov)
                 }
             case .adam(let beta1, let beta2, let epsilon):
-                Kernels.adamUpdate(weights: w, gradient: gradient, firstMoment: state + offset,
-                                   secondMoment: state + total + offset, count: count, learningRate: lr,
+                Kernels.adamUpdate(weights: w, gradient: g, firstMoment: state + offset,
+                                   secondMoment: state + total + offset, count: n, learningRate: lr,
                                    beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
             }
         }

@@ -45,9 +45,7 @@ public enum Evaluation {
         guard n > 0 else { return [] }
         let graph = GraphBuilder.forward(instance.model, training: false)
         let executor = Executor(graph: graph, batchCapacity: n, parameters: instance.parameters)
-        data.features.withUnsafeBufferPointer {
-            executor.buffer(graph.input).update(from: $0.baseAddress!, count: n * data.featureSize)
-        }
+        data.copyFeatures(of: 0..<n, into: executor.buffer(graph.input))
         executor.run(rows: n)
         let size = elementCount(instance.model.outputShape)
         let output = executor.buffer(graph.output)

@@ -142,12 +142,7 @@ public final class GANTrainer {
                     let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
                     let input = discriminatorExecutor.buffer(dGraph.input)
                     let target = discriminatorExecutor.buffer(dGraph.target!)
-                    data.features.withUnsafeBufferPointer { source in
-                        for row in 0..<batch {
-                            (input + row * sampleSize).update(from: source.baseAddress! + order[first + row] * sampleSize,
-                                                              count: sampleSize)
-                        }
-                    }
+                    for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
                     fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
                     generatorExecutor.runForward(rows: batch)
                     (input + batch * sampleSize).update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)

@@ -86,12 +86,9 @@ public final class VAETrainer {
             let rows = min(batch, data.count - position)
             let input = encoderExecutor.buffer(eGraph.input)
             let target = decoderExecutor.buffer(dGraph.target!)
-            data.features.withUnsafeBufferPointer { source in
-                for row in 0..<rows {
-                    let from = source.baseAddress! + order[position + row] * data.featureSize
-                    (input + row * sampleSize).update(from: from, count: sampleSize)
-                    (target + row * sampleSize).update(from: from, count: sampleSize)
-                }
+            for row in 0..<rows {
+                data.copyFeatures(of: order[position + row], into: input + row * sampleSize)
+                (target + row * sampleSize).update(from: input + row * sampleSize, count: sampleSize)
             }
             encoderExecutor.runForward(rows: rows)
             let code = encoderExecutor.buffer(eGraph.output)
@@ -196,6 +193,6 @@ public final class VAETrainer {
         let latentData = Dataset(name: "codes", featureShape: decoder.model.inputShape, features: means,
                                  targetShape: [], targets: [Float](repeating: 0, count: n))
         let outputs = Evaluation.predict(decoder, on: latentData, count: n).flatMap { $0 }
-        return (Array(data.features.prefix(n * data.featureSize)), outputs)
+        return (data.prefix(n).features, outputs)
     }
 }

@@ -42,6 +42,33 @@ extension DataTests {
             #expect(train.classCount == 3)
         }
 
+        /// 8-bit images stay bytes (a quarter of the memory) and every way of reading them gives
+        /// Float(byte)·scale: whole, one row, a range of rows, after subset/prefix/scaling.
+        @Test func ubyteImagesAreKeptAsBytes() throws {
+            let directory = try TemporaryDirectory()
+            let (images, labels) = sampleImages(count: 5)
+            try IDXWriter.write(images: images, labels: labels, to: directory.path)
+            let train = try #require(IDXLoader.loadDirectory(directory.path, scale: 1 / 255, flatten: true).split("train"))
+            let expected = images.map { Float($0) * (1 / 255) }
+            guard case .bytes(let bytes, let scale) = train.storage else {
+                Issue.record("ubyte images were converted to floats at load")
+                return
+            }
+            #expect(bytes == images && scale == 1 / 255)
+            #expect(train.storage.byteCount == 5 * 784)
+            var row = [Float](repeating: -1, count: 784)
+            train.copyFeatures(of: 3, into: &row)
+            #expect(row == Array(expected[(3 * 784)..<(4 * 784)]))
+            var rows = [Float](repeating: -1, count: 2 * 784)
+            train.copyFeatures(of: 1..<3, into: &rows)
+            #expect(rows == Array(expected[784..<(3 * 784)]))
+            let subset = train.subset([4, 0])
+            if case .floats = subset.storage { Issue.record("subset converted the bytes") }
+            #expect(subset.features == Array(expected[(4 * 784)...]) + Array(expected[..<784]))
+            #expect(train.prefix(2).features == Array(expected[..<(2 * 784)]))
+            #expect(train.scaled(by: 2).features == images.map { Float($0) * (2 / 255) })
+        }
+
         @Test func classCountIsAtLeastTwo() throws {
             let directory = try TemporaryDirectory()
             try IDXWriter.write(images: [UInt8](repeating: 9, count: 2 * 16), labels: [0, 0], rows: 4, columns: 4,
