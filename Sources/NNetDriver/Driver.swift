@@ -5,6 +5,7 @@
 import Glibc
 #endif
 import NNetSyntax
+import NNetKernels
 
 public enum Driver {
     /// Runs `nnet` with `arguments` (program name excluded) on the real terminal.
@@ -19,6 +20,7 @@ public enum Driver {
 
     /// Runs a command with all output going to `console` (tests capture it).
     public static func run(_ arguments: [String], console: Console) -> ExitCode {
+        FloatingPointEnvironment.flushSubnormalsOnThisThread()
         let command: Command
         do {
             command = try Command.parse(arguments)

@@ -159,6 +159,7 @@ final class PoolState: @unchecked Sendable {
     }
 
     func workerLoop() {
+        FloatingPointEnvironment.flushSubnormalsOnThisThread()
         while !stopping.load(ordering: .relaxed) {
             if claimAndRun() { continue }
             let seen = ticket.load(ordering: .acquiring)

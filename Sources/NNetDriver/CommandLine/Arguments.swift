@@ -64,11 +64,15 @@ public struct GEMMBenchOptions: Equatable, Sendable {
     public static let defaultSizes = [256, 512, 1024]
     /// Square matrix sizes, in the order given.
     public var sizes: [Int]
+    /// Also the seed models' shapes (`--sizes …,seed`), with their transposes.
+    public var seedShapes: Bool
     public var threads: Int?
     public var json: Bool
 
-    public init(sizes: [Int] = GEMMBenchOptions.defaultSizes, threads: Int? = nil, json: Bool = false) {
+    public init(sizes: [Int] = GEMMBenchOptions.defaultSizes, seedShapes: Bool = false, threads: Int? = nil,
+                json: Bool = false) {
         self.sizes = sizes
+        self.seedShapes = seedShapes
         self.threads = threads
         self.json = json
     }
@@ -180,8 +184,8 @@ extension Command {
         try scanned.expectPositionals(1)
         let threads = try scanned.threads(), json = scanned.flags.contains("--json")
         if subject == "gemm" {
-            return .benchGEMM(GEMMBenchOptions(sizes: try scanned.sizes() ?? GEMMBenchOptions.defaultSizes,
-                                               threads: threads, json: json))
+            let (sizes, seedShapes) = try scanned.sizes() ?? (GEMMBenchOptions.defaultSizes, false)
+            return .benchGEMM(GEMMBenchOptions(sizes: sizes, seedShapes: seedShapes, threads: threads, json: json))
         }
         // A bare word is a mistyped benchmark name, not a file: files have a '.' or a '/'.
         guard subject.contains(".") || subject.contains("/") else {
@@ -322,19 +326,25 @@ struct ScannedArguments {
     }
 
     /// `--sizes 256,512`: positive integers separated by commas.
-    func sizes() throws(UsageError) -> [Int]? {
+    /// Square sizes, and whether the word `seed` (the seed models' shapes) was among them.
+    func sizes() throws(UsageError) -> (sizes: [Int], seed: Bool)? {
         guard let text = values["--sizes"] else { return nil }
         var sizes: [Int] = []
+        var seed = false
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             var part = part
             while part.first == " " { part.removeFirst() }
             while part.last == " " { part.removeLast() }
+            if part == "seed" {
+                seed = true
+                continue
+            }
             guard let size = Int(part), size >= 1 else {
-                throw UsageError("option '--sizes' expects comma-separated positive integers, got '\(text)'",
+                throw UsageError("option '--sizes' expects comma-separated positive integers or 'seed', got '\(text)'",
                                  command: command)
             }
             sizes.append(size)
         }
-        return sizes
+        return (sizes, seed)
     }
 }

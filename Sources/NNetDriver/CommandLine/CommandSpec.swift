@@ -123,7 +123,9 @@ extension CommandSpec {
         summary: "measure GEMM speed, or the training speed of a program",
         description: [
             "'bench gemm' measures matrix multiplication throughput in GFLOP/s on square",
-            "matrices. 'bench FILE.nnet' times the training steps of the program's models.",
+            "matrices, and with 'seed' among the sizes on the seed models' forward and",
+            "backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed does).",
+            "'bench FILE.nnet' times the training steps of the program's models.",
         ],
         options: [
             OptionSpec("--sizes", value: "LIST",
@@ -133,7 +135,8 @@ extension CommandSpec {
             OptionSpec("--json", help: "print the results as JSON"),
         ],
         sections: [],
-        examples: ["nnet bench gemm --sizes 128,1024 --threads 1", "nnet bench model.nnet --json"])
+        examples: ["nnet bench gemm --sizes 128,1024 --threads 1", "nnet bench gemm --sizes seed --json",
+                   "nnet bench model.nnet --json"])
 
     static let help = CommandSpec(
         name: "help",

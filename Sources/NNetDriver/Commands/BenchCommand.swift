@@ -8,18 +8,44 @@ import NNetSyntax
 enum BenchCommand {
     static func gemm(_ options: GEMMBenchOptions, console: Console) -> ExitCode {
         let threadCounts = options.threads.map { [$0] } ?? [1, ProcessInfo.processInfo.activeProcessorCount]
-        for size in options.sizes {
+        let shapes = options.sizes.map { GEMMShape(m: $0, n: $0, k: $0, transA: false, transB: false) }
+            + (options.seedShapes ? GEMMShape.seed : [])
+        for shape in shapes {
             for threads in Set(threadCounts).sorted() {
-                let gflops = GEMMBenchmark.run(m: size, n: size, k: size, threads: threads, transA: false, transB: false,
-                                               iterations: size >= 1024 ? 5 : 20)
+                let gflops = GEMMBenchmark.run(m: shape.m, n: shape.n, k: shape.k, threads: threads, transA: shape.transA,
+                                               transB: shape.transB, iterations: shape.m * shape.n * shape.k >= 1 << 30 ? 5 : 20)
                 if options.json {
-                    console.line("{\"m\":\(size),\"n\":\(size),\"k\":\(size),\"threads\":\(threads),\"gflops\":\(String(format: "%.2f", gflops))}")
+                    console.line("{\"m\":\(shape.m),\"n\":\(shape.n),\"k\":\(shape.k),\"transA\":\(shape.transA),"
+                                 + "\"transB\":\(shape.transB),\"threads\":\(threads),\"gflops\":\(String(format: "%.2f", gflops))}")
                 } else {
-                    console.line("sgemm \(size)x\(size)x\(size) threads \(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
+                    console.line("sgemm \(shape) threads \(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
                 }
             }
         }
         return .success
+    }
+
+    /// One benchmarked product: op(A) is m×k, op(B) is k×n.
+    struct GEMMShape: CustomStringConvertible {
+        let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
+
+        var description: String {
+            "\(m)x\(n)x\(k)" + (transA || transB ? " (\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B"))" : "")
+        }
+
+        /// The seed models' dense layers, forward (X·W), weight gradient (Xᵀ·dY) and input gradient
+        /// (dY·Wᵀ): the same list as Benchmarks/peers/gemm_numpy.py's SEED.
+        static let seed = [
+            GEMMShape(m: 32, n: 32, k: 784, transA: false, transB: false),
+            GEMMShape(m: 128, n: 512, k: 784, transA: false, transB: false),
+            GEMMShape(m: 128, n: 256, k: 512, transA: false, transB: false),
+            GEMMShape(m: 784, n: 32, k: 32, transA: true, transB: false),
+            GEMMShape(m: 784, n: 512, k: 128, transA: true, transB: false),
+            GEMMShape(m: 512, n: 256, k: 128, transA: true, transB: false),
+            GEMMShape(m: 32, n: 784, k: 32, transA: false, transB: true),
+            GEMMShape(m: 128, n: 784, k: 512, transA: false, transB: true),
+            GEMMShape(m: 128, n: 512, k: 256, transA: false, transB: true),
+        ]
     }
 
     /// Runs a program and reports its wall time (training epochs report their own times).

@@ -93,20 +93,11 @@ public enum FeatureStorage: Sendable {
         }
     }
 
-    /// Float(byte) · scale, 16 at a time.
+    /// Float(byte) · scale. A plain loop: LLVM vectorises it (zero-extend, convert, multiply),
+    /// where the generic SIMD conversions stayed out-of-line calls.
     @inline(__always)
     static func convert(_ source: UnsafePointer<UInt8>, count: Int, scale: Float,
                         into destination: UnsafeMutablePointer<Float>) {
-        var i = 0
-        while i &+ 16 <= count {
-            let bytes = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            let values = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes)) * scale
-            UnsafeMutableRawPointer(destination + i).storeBytes(of: values, as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < count {
-            destination[i] = Float(source[i]) * scale
-            i &+= 1
-        }
+        for i in 0..<count { destination[i] = Float(source[i]) * scale }
     }
 }

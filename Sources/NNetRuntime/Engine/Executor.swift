@@ -30,6 +30,8 @@ public final class Executor {
     public init(graph: Graph, batchCapacity: Int, parameters: ParameterStore, seed: UInt64 = 0,
                 useReference: Bool = false, keep: [NodeID] = [], parameterGradients: Bool = true,
                 shareMemory: Bool = true) {
+        // The thread that creates an executor runs it; the pool's workers flush subnormals too.
+        FloatingPointEnvironment.flushSubnormalsOnThisThread()
         self.graph = graph
         self.batchCapacity = max(1, batchCapacity)
         self.parameters = parameters

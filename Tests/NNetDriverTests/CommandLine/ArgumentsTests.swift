@@ -107,6 +107,7 @@ private func failure(_ line: String) -> UsageError? {
         #expect(try parse("bench gemm --sizes 64,128,1000 --threads 8 --json")
                 == .benchGEMM(GEMMBenchOptions(sizes: [64, 128, 1000], threads: 8, json: true)))
         #expect(try parse("bench --json --sizes=32 gemm") == .benchGEMM(GEMMBenchOptions(sizes: [32], json: true)))
+        #expect(try parse("bench gemm --sizes seed,64") == .benchGEMM(GEMMBenchOptions(sizes: [64], seedShapes: true)))
     }
 
     @Test func benchFile() throws {
@@ -121,9 +122,9 @@ private func failure(_ line: String) -> UsageError? {
         ("bench conv", "unknown benchmark 'conv'; expected 'gemm' or a .nnet file"),
         ("bench gemm extra.nnet", "unexpected argument 'extra.nnet' for 'bench'"),
         ("bench m.nnet --sizes 64", "option '--sizes' only applies to 'bench gemm'"),
-        ("bench gemm --sizes 64,,128", "option '--sizes' expects comma-separated positive integers, got '64,,128'"),
-        ("bench gemm --sizes 0", "option '--sizes' expects comma-separated positive integers, got '0'"),
-        ("bench gemm --sizes big", "option '--sizes' expects comma-separated positive integers, got 'big'"),
+        ("bench gemm --sizes 64,,128", "option '--sizes' expects comma-separated positive integers or 'seed', got '64,,128'"),
+        ("bench gemm --sizes 0", "option '--sizes' expects comma-separated positive integers or 'seed', got '0'"),
+        ("bench gemm --sizes big", "option '--sizes' expects comma-separated positive integers or 'seed', got 'big'"),
         ("bench gemm --threads 0", "option '--threads' must be at least 1, got 0"),
         ("bench gemm --jsn", "unknown option '--jsn' for 'bench'; did you mean '--json'?"),
     ])
