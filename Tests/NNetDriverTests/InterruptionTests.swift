@@ -29,7 +29,7 @@ final class LaunchedNNet {
     let outputPath: String
     let errorPath: String
 
-    init(_ arguments: [String], binary: String, work: String, label: String) throws {
+    init(_ arguments: [String], binary: String, work: String, label: String, standardInput: Pipe? = nil) throws {
         outputPath = work + "/\(label).out"
         errorPath = work + "/\(label).err"
         FileManager.default.createFile(atPath: outputPath, contents: nil)
@@ -38,7 +38,7 @@ final class LaunchedNNet {
         process.arguments = arguments
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         process.standardError = FileHandle(forWritingAtPath: errorPath)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ?? FileHandle.nullDevice
         try process.run()
     }
 
@@ -123,6 +123,43 @@ struct InterruptionTests {
         #expect(resumed.standardOutput.contains("train m: resuming from \(newest.path)"))
         let combined = try loggedEpochs(work + "/first.jsonl") + loggedEpochs(work + "/second.jsonl")
         #expect(combined == (try loggedEpochs(work + "/straight.jsonl")))
+    }
+
+    /// The same for a GAN and a VAE: both models, both optimizers, every generator and the
+    /// epoch's sample order are saved mid-epoch, and the resumed run matches the straight one.
+    @Test(arguments: [("gan", SIGINT), ("vae", SIGTERM)])
+    func aSignalStopsAPairingAndResumingMatchesAnUninterruptedRun(kind: String, signal: Int32) throws {
+        let binary = try #require(nnetBinary)
+        let work = temporaryDirectory("interrupt")
+        let text = { (directory: String) in
+            pairingProgram(kind, directory: directory, epochs: 12, samples: 400)
+                .replacingOccurrences(of: "checkpoint_steps: 2", with: "checkpoint_steps: 5")
+        }
+        let straight = nnet("run", writeProgram(text(work + "/reference")), "--threads", "1", "--log", work + "/straight.jsonl")
+        #expect(straight.exitCode == .success, "\(straight.standardError)")
+
+        let program = writeProgram(text(work + "/ckpt"))
+        let run = try LaunchedNNet(["run", program, "--threads", "1", "--log", work + "/first.jsonl"],
+                                   binary: binary, work: work, label: "first")
+        #expect(waitUntil { Self.hasCheckpoint(work + "/ckpt") || !run.process.isRunning })
+        run.signal(signal)
+        #expect(run.wait() == ExitCode.interrupted.rawValue, "\(run.standardError)")
+        #expect(run.standardError.contains("nnet: training 'pair' interrupted at epoch "), "\(run.standardError)")
+        #expect(run.standardError.contains("saved a checkpoint: \(work)/ckpt/checkpoint-"))
+        #expect(run.standardError.contains("to continue, run: nnet run \(program) --resume"))
+        let newest = try #require(CheckpointDirectory(work + "/ckpt", create: false).newest().found)
+        #expect(newest.checkpoint.companion != nil)
+
+        let resumed = try LaunchedNNet(["run", program, "--threads", "1", "--resume", "--log", work + "/second.jsonl"],
+                                       binary: binary, work: work, label: "second")
+        #expect(resumed.wait() == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("train pair: resuming from \(newest.path)"))
+        let combined = try loggedEpochs(work + "/first.jsonl") + loggedEpochs(work + "/second.jsonl")
+        #expect(combined == (try loggedEpochs(work + "/straight.jsonl")))
+        for model in ["g", "d"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/ckpt.\(model).weights"))
+                    == Data(contentsOf: URL(fileURLWithPath: work + "/reference.\(model).weights")))
+        }
     }
 
     @Test func anInterruptWithoutCheckpointingSaysNothingWasSaved() throws {

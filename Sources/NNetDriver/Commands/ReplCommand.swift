@@ -1,7 +1,15 @@
 // `nnet repl`: the same pipeline one entry at a time. Definitions persist between entries, an
-// error is reported and the session goes on, and a bare expression is printed. Stage: driver.
+// error is reported and the session goes on, and a bare expression is printed. Ctrl-C stops a
+// `train` after its current step (the session and the trained weights stay) or clears the line
+// being typed; ctrl-D leaves. Stage: driver.
 
 import NNetSyntax
+import NNetRuntime
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 enum ReplCommand {
     static func run(_ options: ReplOptions, console: Console) -> ExitCode {
@@ -9,8 +17,20 @@ enum ReplCommand {
         let session = ReplSession(seed: options.seed, console: console)
         let history = ProcessInfo.processInfo.environment["HOME"].map { $0 + "/.nnet_history" }
         let editor = LineEditor(prompt: "nnet> ", continuationPrompt: "  ... ", historyPath: history)
+        // SIGINT only: it stops training (Trainer) or abandons the line being read (LineEditor).
+        // SIGTERM keeps its default and ends the session.
+        Interruption.installHandlers([SIGINT], interruptingReads: true)
+        defer { Interruption.removeHandlers() }
+        editor.abandonsEntryOnSignal = {
+            guard Interruption.isRequested else { return false }
+            Interruption.reset()
+            return true
+        }
         if console.isTTY { console.line("nnet \(HelpText.version) — type 'help' for help, 'exit' or ctrl-D to leave") }
-        while let entry = editor.readEntry() {
+        while true {
+            Interruption.announce(false)
+            guard let entry = editor.readEntry() else { break }
+            Interruption.announce(true)
             if !session.handle(entry) { break }
         }
         return .success
@@ -22,12 +42,15 @@ public final class ReplSession {
     let interpreter: Interpreter
     let console: Console
     private var entryCount = 0
+    /// The last entry Ctrl-C stopped, for `:resume`.
+    private var interruptedEntry: SourceFile?
     static let statementKeywords: Set<String> = ["let", "data", "model", "train", "evaluate", "predict", "print", "save", "load"]
 
     public init(seed: UInt64?, console: Console) {
         var options = InterpreterOptions()
         if let seed { options.seed = seed }
         options.allowRedefinition = true
+        options.repl = true
         interpreter = Interpreter(options: options, console: console)
         self.console = console
     }
@@ -42,6 +65,9 @@ public final class ReplSession {
         case "help", ":help":
             console.line(ReplSession.help)
             return true
+        case ":resume":
+            resumeInterruptedEntry()
+            return true
         default: break
         }
         entryCount += 1
@@ -50,9 +76,29 @@ public final class ReplSession {
         if !ReplSession.statementKeywords.contains(String(firstWord)) && !trimmed.contains("\n") {
             _ = interpreter.printExpression(file)
         } else {
-            _ = interpreter.execute(file)
+            run(file)
         }
         return true
+    }
+
+    /// Executes an entry; remembers it when Ctrl-C stopped it, and forgets a Ctrl-C that arrived
+    /// outside a training loop, so it cannot stop the next entry.
+    private func run(_ file: SourceFile) {
+        _ = interpreter.execute(file)
+        if interpreter.wasInterrupted { interruptedEntry = file }
+        Interruption.reset()
+    }
+
+    /// `:resume`: the interrupted entry again, each `train` continuing from its newest checkpoint.
+    private func resumeInterruptedEntry() {
+        guard let entry = interruptedEntry else {
+            console.line("nothing to resume: no train statement was interrupted in this session")
+            return
+        }
+        interruptedEntry = nil
+        interpreter.options.resume = true
+        defer { interpreter.options.resume = false }
+        run(entry)
     }
 
     static let help = """
@@ -62,7 +108,8 @@ public final class ReplSession {
       train m on d { loss: … }        train; evaluate m on d.test; predict m on d
       m, d.train, m.dense_1.weight    show a model summary, a dataset, a parameter
       1/255 * 3                       evaluate an expression
-    Names may be redefined. 'exit' or ctrl-D leaves.
+    Names may be redefined. ctrl-C stops training after its current step (saving a checkpoint
+    if the train statement has one; :resume continues from it) or clears the line. 'exit' or ctrl-D leaves.
     """
 }
 

@@ -108,14 +108,21 @@ extension Interpreter {
     /// What Ctrl-C left behind and how to continue.
     func interruptionMessage(_ interruption: TrainingInterrupted, _ configuration: TrainingConfiguration,
                              statement: Statement) -> String {
+        interruptionMessage(interruption, checkpoint: configuration.checkpoint, statement: statement)
+    }
+
+    func interruptionMessage(_ interruption: TrainingInterrupted, checkpoint policy: CheckpointPolicy?,
+                             statement: Statement) -> String {
         let program = statement.range.file.name
         var lines = ["nnet: \(interruption)"]
-        if let path = interruption.checkpoint {
+        if options.repl {
+            lines.append(contentsOf: replInterruptionHelp(interruption, policy: policy))
+        } else if let path = interruption.checkpoint {
             lines.append("saved a checkpoint: \(path)")
             lines.append("to continue, run: nnet run \(program) --resume (with the same other options)")
         } else if let failure = interruption.saveError {
             lines.append("the checkpoint could not be saved: \(failure)")
-            if let policy = configuration.checkpoint {
+            if let policy {
                 lines.append("'--resume' would continue from the newest earlier checkpoint in \(policy.directory)")
             }
         } else {
@@ -125,15 +132,38 @@ extension Interpreter {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// In the REPL: the model keeps the weights of its last step, and `:resume` continues.
+    private func replInterruptionHelp(_ interruption: TrainingInterrupted, policy: CheckpointPolicy?) -> [String] {
+        var lines = ["the weights of the last completed step are kept; every definition is intact"]
+        if let path = interruption.checkpoint {
+            lines.append("saved a checkpoint: \(path)")
+            lines.append("to continue exactly where it stopped, enter :resume (runs the interrupted train statement again from its checkpoint)")
+        } else {
+            if let failure = interruption.saveError { lines.append("the checkpoint could not be saved: \(failure)") }
+            if let policy, interruption.saveError != nil {
+                lines.append(":resume would continue from the newest earlier checkpoint in \(policy.directory)")
+            } else {
+                lines.append("to train on from these weights (with a fresh optimizer), enter the train statement again; "
+                             + "with checkpoint: \"runs/\(interruption.model)\" in its settings, :resume continues exactly")
+            }
+        }
+        return lines
+    }
+
     /// A NaN/Inf fault as a diagnostic at the layer where it appeared, at the dataset for bad data,
     /// at the statement otherwise (the loss).
     func faultDiagnostic(_ fault: NumericalFault, model: LoweredModel, _ configuration: TrainingConfiguration,
                          statement: Statement, data: SourceRange) -> Diagnostic {
+        faultDiagnostic(fault, model: model, checkpoint: configuration.checkpoint, statement: statement, data: data)
+    }
+
+    func faultDiagnostic(_ fault: NumericalFault, model: LoweredModel, checkpoint: CheckpointPolicy?,
+                         statement: Statement, data: SourceRange) -> Diagnostic {
         var notes: [DiagnosticNote] = []
         var layerRange = fault.layer.map { model.layers[$0].declaration.range }
         if fault.tensor == .inputData || fault.tensor == .targetData { layerRange = data }
-        if layerRange != nil { notes.append(DiagnosticNote("while training '\(model.name)' here", at: statement.range)) }
-        if let policy = configuration.checkpoint {
+        if layerRange != nil { notes.append(DiagnosticNote("while training '\(fault.pairing?.name ?? model.name)' here", at: statement.range)) }
+        if let policy = checkpoint {
             notes.append(DiagnosticNote("the last good checkpoint in \(policy.directory) was kept (nothing with NaN is saved)"))
         }
         return .error("non-finite-value", fault.description, at: layerRange ?? statement.range, notes: notes, help: fault.advice)

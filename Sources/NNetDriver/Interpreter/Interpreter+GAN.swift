@@ -119,7 +119,7 @@ extension Interpreter {
         ParameterSpec("samples", expects: "a PNG path for sample grids; '{epoch}' is replaced by the epoch"),
         ParameterSpec("sample_every", expects: "write a sample grid every N epochs"),
         ParameterSpec("sample_count", expects: "images per sample grid"),
-    ])
+    ] + pairingTrustSettings)
 
     func trainGAN(_ entry: GANEntry, on datasetExpr: Expr, settings: [Setting], statement: Statement) throws {
         let bound: BoundArguments
@@ -127,15 +127,18 @@ extension Interpreter {
         do throws(Diagnostic) {
             bound = try Binder.bind(try evaluateSettings(settings), to: Interpreter.ganTrainSettings, at: statement.range)
             configuration = GANConfiguration(
-                name: entry.name.name, loss: entry.loss, noise: entry.noise, generatorOptimizer: entry.generatorOptimizer,
-                discriminatorOptimizer: entry.discriminatorOptimizer, discriminatorSteps: entry.discriminatorSteps,
+                name: entry.name.name, loss: entry.loss, noise: entry.noise,
+                generatorOptimizer: try clipped(entry.generatorOptimizer, bound),
+                discriminatorOptimizer: try clipped(entry.discriminatorOptimizer, bound), discriminatorSteps: entry.discriminatorSteps,
                 realLabel: entry.realLabel, epochs: try bound.integer("epochs", default: 1, minimum: 1),
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
-                seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)))
+                seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
+                checkpoint: try checkpointPolicy(bound))
             if bound.has("samples") { _ = try bound.string("samples") }
         } catch {
             throw StatementFailure.diagnostics([error])
         }
+        try claimCheckpointDirectory(configuration.checkpoint, at: bound["checkpoint"]?.range)
         guard let (data, dataName) = try dataset(datasetExpr),
               let generator = models[entry.generator]?.instance, let discriminator = models[entry.discriminator]?.instance
         else { return }
@@ -149,7 +152,7 @@ extension Interpreter {
             throw StatementFailure.diagnostics([.error("data-mismatch", "'\(dataName)' has \(data.count) samples, fewer than one batch of \(configuration.batchSize)", at: datasetExpr.range)])
         }
         var current = entry
-        let trainer = entry.trainer.flatMap { $0.configuration.batchSize == configuration.batchSize ? $0 : nil }
+        let trainer = entry.trainer.flatMap { $0.continues(with: configuration) ? $0 : nil }
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer
         gans[entry.name.name] = current
@@ -162,12 +165,20 @@ extension Interpreter {
             try? self.writeGrid(trainer.sample(count: count, seed: configuration.seed &+ 99), shape: generator.model.outputShape,
                                 count: count, to: path)
         }
+        let checkpoint: Checkpoint?
+        switch try resumePairing(entry.name.name, policy: configuration.checkpoint,
+                                 settings: GANTrainer.settings(configuration, data: data), epochs: configuration.epochs,
+                                 statement: statement, problems: { trainer.problems(resuming: $0, data: data) },
+                                 restoreWeights: { try $0.restorePairWeights(into: generator, discriminator) }) {
+        case .start: checkpoint = nil
+        case .resume(let found): checkpoint = found
+        case .finished: return
+        }
         do {
-            try trainer.train(on: data, observer: reporter)
-        } catch let error as TrainingError {
-            throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+            try trainer.train(on: data, observer: reporter, resumingFrom: checkpoint)
         } catch {
-            throw StatementFailure.diagnostics([.error("data-error", "\(error)", at: datasetExpr.range)])
+            throw pairingFailure(error, models: [generator.model, discriminator.model], policy: configuration.checkpoint,
+                                 statement: statement, checkpointRange: bound["checkpoint"]?.range, data: datasetExpr.range)
         }
     }
 

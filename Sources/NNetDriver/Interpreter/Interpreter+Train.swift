@@ -141,7 +141,7 @@ extension Interpreter {
     }
 
     /// `checkpoint: "runs/m"` with `checkpoint_every`, `checkpoint_steps` and `keep`, which need it.
-    private func checkpointPolicy(_ bound: BoundArguments) throws(Diagnostic) -> CheckpointPolicy? {
+    func checkpointPolicy(_ bound: BoundArguments) throws(Diagnostic) -> CheckpointPolicy? {
         guard bound.has("checkpoint") else {
             for key in ["checkpoint_every", "checkpoint_steps", "keep"] where bound.has(key) {
                 throw .error("missing-checkpoint", "'\(key)' needs a checkpoint directory", at: bound[key]!.range,

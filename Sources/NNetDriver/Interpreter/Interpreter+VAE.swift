@@ -67,7 +67,7 @@ extension Interpreter {
         ParameterSpec("samples", expects: "a PNG path for grids sampled from the prior; '{epoch}' is replaced"),
         ParameterSpec("reconstructions", expects: "a PNG path for inputs beside their reconstructions; '{epoch}' is replaced"),
         ParameterSpec("validation", expects: "a dataset whose loss is reported after each epoch"),
-    ])
+    ] + pairingTrustSettings)
 
     func trainVAE(_ entry: VAEEntry, on datasetExpr: Expr, settings: [Setting], statement: Statement) throws {
         var validationExpr: Expr?
@@ -82,13 +82,15 @@ extension Interpreter {
             bound = try Binder.bind(arguments, to: Interpreter.vaeTrainSettings, at: statement.range)
             configuration = VAEConfiguration(
                 name: entry.name.name, variational: entry.variational, reconstruction: entry.reconstruction, beta: entry.beta,
-                optimizer: entry.optimizer, epochs: try bound.integer("epochs", default: 1, minimum: 1),
+                optimizer: try clipped(entry.optimizer, bound), epochs: try bound.integer("epochs", default: 1, minimum: 1),
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
-                seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)))
+                seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
+                checkpoint: try checkpointPolicy(bound))
             for key in ["samples", "reconstructions"] where bound.has(key) { _ = try bound.string(key) }
         } catch {
             throw StatementFailure.diagnostics([error])
         }
+        try claimCheckpointDirectory(configuration.checkpoint, at: bound["checkpoint"]?.range)
         guard let (data, dataName) = try dataset(datasetExpr),
               let encoder = models[entry.encoder]?.instance, let decoder = models[entry.decoder]?.instance else { return }
         let validation = try validationExpr.map { try dataset($0) } ?? nil
@@ -103,7 +105,7 @@ extension Interpreter {
         current.trainer = trainer
         vaes[entry.name.name] = current
         let samplesPath = try? bound.string("samples"), reconstructionsPath = try? bound.string("reconstructions")
-        let reporter = VAEReporter(console: console, log: options.log, variational: entry.variational) { epoch in
+        let reporter = VAEReporter(console: console, log: options.log, name: entry.name.name, variational: entry.variational) { epoch in
             if let samplesPath {
                 let path = samplesPath.replacingOccurrences(of: "{epoch}", with: String(epoch))
                 try? self.writeGrid(GANTrainer.sample(decoder, noise: .normal, count: 64, seed: configuration.seed &+ 99),
@@ -123,10 +125,20 @@ extension Interpreter {
                 self.console.line("  \(validation.name): " + VAEReporter.describe(losses, variational: entry.variational))
             }
         }
+        let checkpoint: Checkpoint?
+        switch try resumePairing(entry.name.name, policy: configuration.checkpoint,
+                                 settings: VAETrainer.settings(configuration, data: data), epochs: configuration.epochs,
+                                 statement: statement, problems: { trainer.problems(resuming: $0, data: data) },
+                                 restoreWeights: { try $0.restorePairWeights(into: encoder, decoder) }) {
+        case .start: checkpoint = nil
+        case .resume(let found): checkpoint = found
+        case .finished: return
+        }
         do {
-            try trainer.train(on: data, observer: reporter)
-        } catch let error as TrainingError {
-            throw StatementFailure.numeric(.error("non-finite-loss", "\(error)", at: statement.range))
+            try trainer.train(on: data, observer: reporter, resumingFrom: checkpoint)
+        } catch {
+            throw pairingFailure(error, models: [encoder.model, decoder.model], policy: configuration.checkpoint,
+                                 statement: statement, checkpointRange: bound["checkpoint"]?.range, data: datasetExpr.range)
         }
     }
 
@@ -152,12 +164,14 @@ extension Interpreter {
 final class VAEReporter: VAEObserver {
     let console: Console
     let log: EventLog?
+    let name: String
     let variational: Bool
     let afterEpoch: (Int) -> Void
 
-    init(console: Console, log: EventLog?, variational: Bool, afterEpoch: @escaping (Int) -> Void) {
+    init(console: Console, log: EventLog?, name: String, variational: Bool, afterEpoch: @escaping (Int) -> Void) {
         self.console = console
         self.log = log
+        self.name = name
         self.variational = variational
         self.afterEpoch = afterEpoch
     }

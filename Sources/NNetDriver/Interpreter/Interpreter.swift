@@ -22,6 +22,8 @@ public struct InterpreterOptions {
     public var log: EventLog?
     /// `run --resume`: continue each `train` statement from the newest valid checkpoint.
     public var resume = false
+    /// An interactive session (`nnet repl`): messages say what to type rather than what to run.
+    public var repl = false
     public init() {}
 }
 
@@ -35,7 +37,8 @@ enum StatementFailure: Error {
 }
 
 public final class Interpreter {
-    public let options: InterpreterOptions
+    /// Mutable for the REPL's `:resume`, which re-runs one entry with `resume` set.
+    public internal(set) var options: InterpreterOptions
     let console: Console
     var constants = ConstantScope()
     var definitions: [String: (kind: String, range: SourceRange)] = [:]

@@ -29,6 +29,11 @@ public final class LineEditor {
     private var pendingBytesStart = 0
     /// End of input was seen after a partial entry, which was returned; the next read is nil.
     private var reachedEndOfInput = false
+    /// Asked while waiting for input and when a read is interrupted by a signal; true abandons
+    /// the entry being typed, as ctrl-C does (the REPL: a SIGINT arrived). Nil: reads just block.
+    public var abandonsEntryOnSignal: (() -> Bool)?
+    /// Set by `nextByte` when a signal abandoned the entry.
+    private var readWasInterrupted = false
 
     /// `~/.nnet_history`, or nil when `HOME` is unset.
     public static var defaultHistoryPath: String? {
@@ -137,6 +142,11 @@ public final class LineEditor {
         send(buffer.render(prompt: prompt, width: Terminal.width(of: output)))
         while true {
             guard let byte = nextByte() else {
+                if readWasInterrupted {
+                    readWasInterrupted = false
+                    send("^C\r\n")
+                    return .cancel
+                }
                 send("\r\n")
                 return buffer.characters.isEmpty ? .endOfFile : .line(buffer.text)
             }
@@ -173,6 +183,11 @@ public final class LineEditor {
             }
             bytes.append(byte)
         }
+        if readWasInterrupted {
+            readWasInterrupted = false
+            if Terminal.isTTY(input) { send("^C\n") }
+            return .cancel
+        }
         return bytes.isEmpty ? .endOfFile : .line(String(decoding: bytes, as: UTF8.self))
     }
 
@@ -182,12 +197,29 @@ public final class LineEditor {
             pendingBytes = [UInt8](repeating: 0, count: 4096)
             pendingBytesStart = 0
             while true {
+                if let abandonsEntryOnSignal {
+                    // Waits in slices of 100 ms: a signal delivered to another thread leaves a
+                    // blocked read blocked, so the request is polled as well.
+                    var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+                    let ready = poll(&descriptor, 1, 100)
+                    if abandonsEntryOnSignal() {
+                        readWasInterrupted = true
+                        pendingBytes = []
+                        return nil
+                    }
+                    if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+                }
                 let count = pendingBytes.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
                 if count > 0 {
                     pendingBytes.removeSubrange(count...)
                     break
                 }
-                if count < 0 && errno == EINTR { continue }
+                if count < 0 && errno == EINTR {
+                    guard let abandonsEntryOnSignal, abandonsEntryOnSignal() else { continue }
+                    readWasInterrupted = true
+                    pendingBytes = []
+                    return nil
+                }
                 pendingBytes = []
                 return nil
             }

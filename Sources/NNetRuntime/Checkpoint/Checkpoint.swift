@@ -64,10 +64,35 @@ public struct Checkpoint: Sendable {
     public var optimizerStep: Int
     public var optimizerState: [Float]
     public var parameters: [Tensor]
+    /// A pairing's second model and its optimizer (a GAN's discriminator, a VAE's decoder); nil
+    /// for `train`. The first model's are the fields above.
+    public var companion: Companion?
+    /// A pairing's other generators, in an order its trainer fixes (the noise generator, each
+    /// executor's dropout generator).
+    public var extraRandomStates: [[UInt64]] = []
+    /// A pairing's running sums of the epoch in progress (its losses and scores).
+    public var counters: [Double] = []
+    /// A pairing's sample order for the epoch in progress (each epoch reshuffles the last one's).
+    public var order: [Int] = []
+
+    /// The second model of a pairing with its optimizer's state.
+    public struct Companion: Sendable {
+        public var optimizerKind: String
+        public var optimizerStep: Int
+        public var optimizerState: [Float]
+        public var parameters: [Tensor]
+        public init(optimizerKind: String, optimizerStep: Int, optimizerState: [Float], parameters: [Tensor]) {
+            self.optimizerKind = optimizerKind
+            self.optimizerStep = optimizerStep
+            self.optimizerState = optimizerState
+            self.parameters = parameters
+        }
+    }
 
     public init(modelHash: UInt64, settingsHash: UInt64, layers: [String], settings: [(key: String, value: String)],
                 position: Position, sums: EpochSums, randomState: [UInt64], optimizerKind: String,
-                optimizerStep: Int, optimizerState: [Float], parameters: [Tensor]) {
+                optimizerStep: Int, optimizerState: [Float], parameters: [Tensor], companion: Companion? = nil,
+                extraRandomStates: [[UInt64]] = [], counters: [Double] = [], order: [Int] = []) {
         self.modelHash = modelHash
         self.settingsHash = settingsHash
         self.layers = layers
@@ -79,11 +104,19 @@ public struct Checkpoint: Sendable {
         self.optimizerStep = optimizerStep
         self.optimizerState = optimizerState
         self.parameters = parameters
+        self.companion = companion
+        self.extraRandomStates = extraRandomStates
+        self.counters = counters
+        self.order = order
     }
 
     /// Whether every stored float is finite (a checkpoint holding NaN is never written).
     public var isFinite: Bool {
-        parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } && optimizerState.allSatisfy(\.isFinite)
+        let companionFinite = companion.map {
+            $0.parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } && $0.optimizerState.allSatisfy(\.isFinite)
+        } ?? true
+        return parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } && optimizerState.allSatisfy(\.isFinite)
+            && companionFinite && counters.allSatisfy(\.isFinite)
     }
 }
 
@@ -93,6 +126,16 @@ extension Checkpoint {
     /// How the checkpoint's parameters differ from the model's, one line per parameter:
     /// `'h1.weight' is [2, 8] in the checkpoint but [2, 16] in the model`. Empty when they fit.
     public func parameterMismatches(_ model: LoweredModel) -> [String] {
+        Checkpoint.mismatches(parameters, model)
+    }
+
+    /// The same for a pairing's two models (a missing companion is a mismatch of every parameter).
+    public func parameterMismatches(_ first: LoweredModel, _ second: LoweredModel) -> [String] {
+        Checkpoint.mismatches(parameters, first).map { "\(first.name): \($0)" }
+            + Checkpoint.mismatches(companion?.parameters ?? [], second).map { "\(second.name): \($0)" }
+    }
+
+    static func mismatches(_ parameters: [Tensor], _ model: LoweredModel) -> [String] {
         var problems: [String] = []
         for info in model.parameters {
             guard let tensor = parameters.first(where: { $0.name == info.name }) else {
@@ -116,10 +159,30 @@ extension Checkpoint {
         guard problems.isEmpty else {
             throw CheckpointError(path: "checkpoint", "does not fit model '\(instance.name)': " + problems.joined(separator: "; "))
         }
+        Checkpoint.copy(parameters, into: instance)
+        instance.epochsTrained = position.epochsBefore + position.epochsDone
+    }
+
+    /// Copies a pairing's weights into its two models (nothing is changed when they do not fit).
+    public func restorePairWeights(into first: ModelInstance, _ second: ModelInstance) throws {
+        let problems = parameterMismatches(first.model, second.model)
+        guard problems.isEmpty, let companion else {
+            throw CheckpointError(path: "checkpoint", "does not fit models '\(first.name)' and '\(second.name)': "
+                                  + problems.joined(separator: "; "))
+        }
+        Checkpoint.copy(parameters, into: first)
+        Checkpoint.copy(companion.parameters, into: second)
+    }
+
+    static func copy(_ parameters: [Tensor], into instance: ModelInstance) {
         for (index, info) in instance.parameters.infos.enumerated() {
             instance.parameters.setValues(index, parameters.first { $0.name == info.name }!.values)
         }
-        instance.epochsTrained = position.epochsBefore + position.epochsDone
+    }
+
+    /// The tensors of a model's parameters, as a checkpoint stores them.
+    public static func tensors(of store: ParameterStore) -> [Tensor] {
+        store.infos.indices.map { Tensor(name: store.infos[$0].name, shape: store.infos[$0].shape, values: store.values($0)) }
     }
 }
 
@@ -174,6 +237,23 @@ public enum Fingerprint {
         return pairs
     }
 
+    /// An optimizer spread into its kind and hyperparameters, keys prefixed (`generator_lr`).
+    public static func settings(_ optimizer: OptimizerSettings, prefix: String) -> [(key: String, value: String)] {
+        var pairs: [(key: String, value: String)]
+        switch optimizer.kind {
+        case .gd:
+            pairs = [("optimizer", "gd"), ("lr", format(optimizer.learningRate))]
+        case .sgd(let momentum, let nesterov):
+            pairs = [("optimizer", "sgd"), ("lr", format(optimizer.learningRate)), ("momentum", format(momentum)),
+                     ("nesterov", String(nesterov))]
+        case .adam(let beta1, let beta2, let epsilon):
+            pairs = [("optimizer", "adam"), ("lr", format(optimizer.learningRate)), ("beta1", format(beta1)),
+                     ("beta2", format(beta2)), ("epsilon", format(epsilon))]
+        }
+        pairs += [("clip_norm", optimizer.clipNorm.map(format) ?? "none"), ("clip_value", optimizer.clipValue.map(format) ?? "none")]
+        return pairs.map { (prefix + $0.key, $0.value) }
+    }
+
     public static func hash(settings: [(key: String, value: String)]) -> UInt64 {
         hash(settings.flatMap { [$0.key, $0.value] })
     }
@@ -193,7 +273,7 @@ public enum Fingerprint {
     }
 
     /// Shortest text that reads back to the same Float: `0.001`, not `0.0010000000474974513`.
-    static func format(_ value: Float) -> String {
+    public static func format(_ value: Float) -> String {
         let text = "\(value)"
         return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }

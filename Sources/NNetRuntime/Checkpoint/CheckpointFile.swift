@@ -3,7 +3,7 @@
 // file or the new one, never a torn one. Stage: runtime (checkpoint).
 //
 // Layout, little-endian; strings are u32 byte count + UTF-8; lists are u32 count + items:
-//   "NNETCKP1"
+//   "NNETCKP2" ("NNETCKP1" files, without the pairing section, still read)
 //   u64 model hash, u64 settings hash
 //   [string] layers                       "dense h1"
 //   [(string key, string value)] settings
@@ -12,6 +12,8 @@
 //   [u64] random generator state
 //   string optimizer kind, i64 optimizer step, u64 n, f32 × n state
 //   [string name, [i64] shape, f32 × elements] parameters
+//   pairing section: u32 1 + companion (optimizer kind, step, state, parameters as above) or u32 0,
+//     [[u64]] extra random generator states, [f64] counters, u64 n + u32 × n sample order
 //   u32 CRC-32 (zlib) of every byte before it
 
 import Foundation
@@ -29,7 +31,9 @@ public struct CheckpointError: Error, CustomStringConvertible {
 }
 
 public enum CheckpointFile {
-    static let magic = Array("NNETCKP1".utf8)
+    static let magic = Array("NNETCKP2".utf8)
+    /// The format before pairings (GAN, VAE) had checkpoints.
+    static let magicVersion1 = Array("NNETCKP1".utf8)
 
     // MARK: - Writing
 
@@ -53,17 +57,24 @@ public enum CheckpointFile {
         checkpoint.sums.metrics.forEach { writer.u64($0.bitPattern) }
         writer.u32(checkpoint.randomState.count)
         checkpoint.randomState.forEach { writer.u64($0) }
-        writer.string(checkpoint.optimizerKind)
-        writer.i64(checkpoint.optimizerStep)
-        writer.u64(UInt64(checkpoint.optimizerState.count))
-        writer.floats(checkpoint.optimizerState)
-        writer.u32(checkpoint.parameters.count)
-        for tensor in checkpoint.parameters {
-            writer.string(tensor.name)
-            writer.u32(tensor.shape.count)
-            tensor.shape.forEach { writer.i64($0) }
-            writer.floats(tensor.values)
+        writer.optimizer(kind: checkpoint.optimizerKind, step: checkpoint.optimizerStep, state: checkpoint.optimizerState)
+        writer.tensors(checkpoint.parameters)
+        if let companion = checkpoint.companion {
+            writer.u32(1)
+            writer.optimizer(kind: companion.optimizerKind, step: companion.optimizerStep, state: companion.optimizerState)
+            writer.tensors(companion.parameters)
+        } else {
+            writer.u32(0)
         }
+        writer.u32(checkpoint.extraRandomStates.count)
+        for state in checkpoint.extraRandomStates {
+            writer.u32(state.count)
+            state.forEach { writer.u64($0) }
+        }
+        writer.u32(checkpoint.counters.count)
+        checkpoint.counters.forEach { writer.u64($0.bitPattern) }
+        writer.u64(UInt64(checkpoint.order.count))
+        checkpoint.order.forEach { writer.u32($0) }
         writer.u32(Int(WeightsFile.checksum(writer.bytes)))
         return writer.bytes
     }
@@ -100,8 +111,9 @@ public enum CheckpointFile {
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Checkpoint {
-        guard bytes.count >= magic.count + 4, Array(bytes[0..<magic.count]) == magic else {
-            throw CheckpointError(path: path, bytes.count < magic.count + 4 && magic.starts(with: bytes)
+        let header = Array(bytes.prefix(magic.count))
+        guard bytes.count >= magic.count + 4, header == magic || header == magicVersion1 else {
+            throw CheckpointError(path: path, bytes.count < magic.count + 4 && (magic.starts(with: bytes) || magicVersion1.starts(with: bytes))
                                   ? "truncated (\(bytes.count) bytes)" : "not an nnet checkpoint (bad magic)")
         }
         let stored = bytes[(bytes.count - 4)...].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
@@ -118,21 +130,26 @@ public enum CheckpointFile {
         let samples = try reader.i64()
         let metrics = try (0..<reader.count()).map { _ in Double(bitPattern: try reader.u64()) }
         let randomState = try (0..<reader.count()).map { _ in try reader.u64() }
-        let optimizerKind = try reader.string()
-        let optimizerStep = try reader.i64()
-        let stateCount = try reader.u64()
-        guard stateCount < UInt64(bytes.count) else { throw CheckpointError(path: path, "truncated") }
-        let optimizerState = try reader.floats(Int(stateCount))
-        var parameters: [Checkpoint.Tensor] = []
-        for _ in 0..<(try reader.count()) {
-            let name = try reader.string()
-            let rank = try reader.count()
-            guard rank <= 8 else { throw CheckpointError(path: path, "tensor '\(name)' has rank \(rank)") }
-            let shape = try (0..<rank).map { _ in try reader.i64() }
-            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
-                throw CheckpointError(path: path, "tensor '\(name)' has an invalid shape")
+        let (optimizerKind, optimizerStep, optimizerState) = try reader.optimizer()
+        let parameters = try reader.tensors()
+        var companion: Checkpoint.Companion?
+        var extraRandomStates: [[UInt64]] = [], counters: [Double] = [], order: [Int] = []
+        if header == magic {
+            let hasCompanion = try reader.u32()
+            guard hasCompanion <= 1 else { throw CheckpointError(path: path, "inconsistent contents") }
+            if hasCompanion == 1 {
+                let (kind, step, state) = try reader.optimizer()
+                companion = Checkpoint.Companion(optimizerKind: kind, optimizerStep: step, optimizerState: state,
+                                                 parameters: try reader.tensors())
             }
-            parameters.append(Checkpoint.Tensor(name: name, shape: shape, values: try reader.floats(elementCount(shape))))
+            extraRandomStates = try (0..<reader.count()).map { _ in try (0..<reader.count()).map { _ in try reader.u64() } }
+            counters = try (0..<reader.count()).map { _ in Double(bitPattern: try reader.u64()) }
+            let orderCount = try reader.u64()
+            guard orderCount <= UInt64(reader.limit - reader.position) / 4 else { throw CheckpointError(path: path, "truncated") }
+            order = try (0..<Int(orderCount)).map { _ in Int(try reader.u32()) }
+            guard Set(order).count == order.count, order.allSatisfy({ $0 < order.count }) else {
+                throw CheckpointError(path: path, "inconsistent contents (the sample order is not a permutation)")
+            }
         }
         guard reader.position == reader.limit, position.epochsDone >= 0, position.batchIndex >= 0, samples >= 0 else {
             throw CheckpointError(path: path, "inconsistent contents")
@@ -140,7 +157,8 @@ public enum CheckpointFile {
         return Checkpoint(modelHash: modelHash, settingsHash: settingsHash, layers: layers, settings: settings,
                           position: position, sums: Checkpoint.EpochSums(loss: lossSum, samples: samples, metrics: metrics),
                           randomState: randomState, optimizerKind: optimizerKind, optimizerStep: optimizerStep,
-                          optimizerState: optimizerState, parameters: parameters)
+                          optimizerState: optimizerState, parameters: parameters, companion: companion,
+                          extraRandomStates: extraRandomStates, counters: counters, order: order)
     }
 }
 
@@ -166,6 +184,23 @@ struct ByteWriter {
         #else
         for value in values { append(value.bitPattern) }
         #endif
+    }
+
+    mutating func optimizer(kind: String, step: Int, state: [Float]) {
+        string(kind)
+        i64(step)
+        u64(UInt64(state.count))
+        floats(state)
+    }
+
+    mutating func tensors(_ tensors: [Checkpoint.Tensor]) {
+        u32(tensors.count)
+        for tensor in tensors {
+            string(tensor.name)
+            u32(tensor.shape.count)
+            tensor.shape.forEach { i64($0) }
+            floats(tensor.values)
+        }
     }
 
     private mutating func append<T: FixedWidthInteger>(_ value: T) {
@@ -199,6 +234,33 @@ struct ByteParser {
 
     mutating func string() throws -> String {
         String(decoding: try take(Int(try u32())), as: UTF8.self)
+    }
+
+    mutating func optimizer() throws -> (kind: String, step: Int, state: [Float]) {
+        let kind = try string()
+        let step = try i64()
+        let count = try u64()
+        guard count <= UInt64(limit - position) / 4 else { throw CheckpointError(path: path, "truncated") }
+        return (kind, step, try floats(Int(count)))
+    }
+
+    mutating func tensors() throws -> [Checkpoint.Tensor] {
+        var tensors: [Checkpoint.Tensor] = []
+        for _ in 0..<(try count()) {
+            let name = try string()
+            let rank = try count()
+            guard rank <= 8 else { throw CheckpointError(path: path, "tensor '\(name)' has rank \(rank)") }
+            let shape = try (0..<rank).map { _ in try i64() }
+            // The product is checked too: eight dimensions under 2^31 can overflow Int.
+            let count = shape.reduce(Optional(1)) { product, size in
+                product.flatMap { let (p, overflow) = $0.multipliedReportingOverflow(by: size); return overflow ? nil : p }
+            }
+            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), let count else {
+                throw CheckpointError(path: path, "tensor '\(name)' has an invalid shape")
+            }
+            tensors.append(Checkpoint.Tensor(name: name, shape: shape, values: try floats(count)))
+        }
+        return tensors
     }
 
     mutating func floats(_ n: Int) throws -> [Float] {

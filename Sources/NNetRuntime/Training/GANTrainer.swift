@@ -1,6 +1,7 @@
 // Adversarial training of a generator against a discriminator. The discriminator step never
 // touches the generator's parameters; the generator step backpropagates through the
-// discriminator (whose parameters it does not update) into the generator. Stage: runtime.
+// discriminator (whose parameters it does not update) into the generator. Every step is checked
+// for NaN/Inf; checkpoints and resume are in GANTrainer+Checkpoint.swift. Stage: runtime.
 
 import Foundation
 import NNetIR
@@ -32,10 +33,11 @@ public struct GANConfiguration: Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
+    public var checkpoint: CheckpointPolicy?
 
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
-                epochs: Int, batchSize: Int, seed: UInt64) {
+                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil) {
         self.name = name
         self.loss = loss
         self.noise = noise
@@ -46,6 +48,7 @@ public struct GANConfiguration: Sendable {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
+        self.checkpoint = checkpoint
     }
 }
 
@@ -66,27 +69,48 @@ public protocol GANObserver: AnyObject {
     func epochFinished(_ report: GANEpochReport)
     /// A likely failure: the discriminator wins outright (its loss near zero, D(fake) near 0).
     func collapseSuspected(_ report: GANEpochReport, steps: Int)
+    /// A checkpoint was written, or could not be.
+    func trainingEvent(_ event: TrainingEvent)
+}
+
+extension GANObserver {
+    public func trainingEvent(_ event: TrainingEvent) {}
+}
+
+/// Running sums of a GAN epoch in progress (a checkpoint's counters).
+struct GANEpochSums {
+    var lossD: Double = 0, lossG: Double = 0, realScore: Double = 0, fakeScore: Double = 0
 }
 
 public final class GANTrainer {
     public let generator: ModelInstance
     public let discriminator: ModelInstance
-    public let configuration: GANConfiguration
+    public internal(set) var configuration: GANConfiguration
     let useReference: Bool
     /// Generator: forward, then backward from the gradient the discriminator hands back.
-    private let generatorExecutor: Executor
+    let generatorExecutor: Executor
     /// Discriminator step on [real; fake] with targets [1; 0].
-    private let discriminatorExecutor: Executor
+    let discriminatorExecutor: Executor
     /// Discriminator forward/backward to its input only, for the generator step.
-    private let throughDiscriminator: Executor
-    private let generatorOptimizer: Optimizer
-    private let discriminatorOptimizer: Optimizer
-    private var random: SeededGenerator
+    let throughDiscriminator: Executor
+    let generatorOptimizer: Optimizer
+    let discriminatorOptimizer: Optimizer
+    /// Draws the noise and shuffles the samples.
+    var random: SeededGenerator
     private let noiseSize: Int
     private let sampleSize: Int
     /// Consecutive steps in which the discriminator looked like it had won.
-    private var suspiciousSteps = 0
-    public private(set) var epochsTrained = 0
+    var suspiciousSteps = 0
+    public internal(set) var epochsTrained = 0
+    /// Asked between steps; true saves a checkpoint (when configured) and throws
+    /// `TrainingInterrupted`. By default, whether Ctrl-C or SIGTERM arrived.
+    public var stopRequested: () -> Bool = { Interruption.isRequested }
+    // The state between two steps of `train`, which a checkpoint captures.
+    var position = Checkpoint.Position(epochsBefore: 0)
+    var sums = GANEpochSums()
+    /// The sample order; each epoch reshuffles the previous one.
+    var order: [Int] = []
+    var directory: CheckpointDirectory?
 
     public init(generator: ModelInstance, discriminator: ModelInstance, configuration: GANConfiguration,
                 useReference: Bool = false) {
@@ -120,9 +144,16 @@ public final class GANTrainer {
         }
     }
 
-    public func train(on data: Dataset, observer: GANObserver?) throws {
+    /// Trains for the configured epochs, or for those left after `checkpoint`. Throws
+    /// `NumericalFault` naming the first non-finite tensor and its layer, `TrainingInterrupted`,
+    /// `CheckpointError` or a DataError.
+    public func train(on data: Dataset, observer: GANObserver?, resumingFrom checkpoint: Checkpoint? = nil) throws {
         let batch = configuration.batchSize
-        var order = Array(0..<data.count)
+        order = Array(0..<data.count)
+        position = Checkpoint.Position(epochsBefore: epochsTrained)
+        sums = GANEpochSums()
+        directory = try configuration.checkpoint.map { try CheckpointDirectory($0.directory) }
+        if let checkpoint { try restore(checkpoint, data: data) }
         let gGraph = generatorExecutor.graph, dGraph = discriminatorExecutor.graph, tGraph = throughDiscriminator.graph
         // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
         let gradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(discriminatorExecutor.buffer($0)) }
@@ -131,11 +162,15 @@ public final class GANTrainer {
         guard steps > 0 else {
             throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")
         }
-        for _ in 0..<configuration.epochs {
+        while position.epochsDone < configuration.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
-            random.shuffle(&order)
-            var lossD: Double = 0, lossG: Double = 0, realScore: Double = 0, fakeScore: Double = 0
-            for step in 0..<steps {
+            if position.batchIndex == 0 {
+                random.shuffle(&order)
+                sums = GANEpochSums()
+            }
+            while position.batchIndex < steps {
+                let step = position.batchIndex
+                if stopRequested() { throw interruption(data: data, observer: observer) }
                 // Discriminator: real rows then generated rows, targets realLabel and 0.
                 var stepLossD: Float = 0
                 for repetition in 0..<configuration.discriminatorSteps {
@@ -143,6 +178,7 @@ public final class GANTrainer {
                     let input = discriminatorExecutor.buffer(dGraph.input)
                     let target = discriminatorExecutor.buffer(dGraph.target!)
                     for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
+                    let generatorDropout = generatorExecutor.randomGenerator
                     fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
                     generatorExecutor.runForward(rows: batch)
                     (input + batch * sampleSize).update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
@@ -150,53 +186,72 @@ public final class GANTrainer {
                         target[row] = configuration.realLabel
                         target[batch + row] = 0
                     }
+                    try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
+                    let discriminatorDropout = discriminatorExecutor.randomGenerator
                     discriminatorExecutor.run(rows: 2 * batch)
                     // The loss is a mean over 2·batch rows: report it as BCE(real) + BCE(fake).
                     stepLossD = 2 * discriminatorExecutor.loss
+                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: 2 * batch,
+                                  dropout: discriminatorDropout)
                     discriminatorOptimizer.apply(gradients: gradients)
+                    try checkParameters(discriminator)
                     let scores = discriminatorExecutor.buffer(dGraph.output)
                     var real: Float = 0, fake: Float = 0
                     for row in 0..<batch {
                         real += scores[row]
                         fake += scores[batch + row]
                     }
-                    realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
-                    fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
+                    sums.realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
+                    sums.fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
                 }
                 // Generator: through the discriminator (not updated) into the generator.
+                let generatorDropout = generatorExecutor.randomGenerator
                 fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
                 generatorExecutor.runForward(rows: batch)
+                try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
                 throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
                                                                  count: batch * sampleSize)
                 let target = throughDiscriminator.buffer(tGraph.target!)
                 let wanted: Float = configuration.loss == .minimax ? 0 : 1
                 for row in 0..<batch { target[row] = wanted }
+                let throughDropout = throughDiscriminator.randomGenerator
                 throughDiscriminator.run(rows: batch)
+                try checkThroughDiscriminator(rows: batch, dropout: throughDropout)
                 let seed = generatorExecutor.buffer(gGraph.target!)
                 let inputGradient = throughDiscriminator.buffer(tGraph.inputGradient!)
                 // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
                 let sign: Float = configuration.loss == .minimax ? -1 : 1
                 for i in 0..<batch * sampleSize { seed[i] = sign * inputGradient[i] }
                 generatorExecutor.runBackward()
+                try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
+                              dropout: generatorDropout, checkLoss: false)
                 generatorOptimizer.apply(gradients: generatorGradients)
+                try checkParameters(generator)
                 let stepLossG = sign * throughDiscriminator.loss
-                guard stepLossD.isFinite, stepLossG.isFinite else {
-                    throw TrainingError.nonFinite(model: configuration.name, epoch: epochsTrained + 1, step: step + 1,
-                                                  value: stepLossD.isFinite ? stepLossG : stepLossD)
-                }
-                lossD += Double(stepLossD)
-                lossG += Double(stepLossG)
-                let lastFake = fakeScore / Double(step + 1)
+                sums.lossD += Double(stepLossD)
+                sums.lossG += Double(stepLossG)
+                let lastFake = sums.fakeScore / Double(step + 1)
                 suspiciousSteps = (stepLossD < 1e-3 || lastFake < 1e-3) ? suspiciousSteps + 1 : 0
+                position.batchIndex += 1
+                position.stepsDone += 1
+                if let every = configuration.checkpoint?.everySteps, position.stepsDone % every == 0 {
+                    save(data: data, observer: observer)
+                }
             }
             epochsTrained += 1
             let report = GANEpochReport(
-                name: configuration.name, epoch: epochsTrained, epochs: configuration.epochs,
-                discriminatorLoss: lossD / Double(steps), generatorLoss: lossG / Double(steps),
-                meanRealScore: realScore / Double(steps), meanFakeScore: fakeScore / Double(steps),
+                name: configuration.name, epoch: epochsTrained, epochs: position.epochsBefore + configuration.epochs,
+                discriminatorLoss: sums.lossD / Double(steps), generatorLoss: sums.lossG / Double(steps),
+                meanRealScore: sums.realScore / Double(steps), meanFakeScore: sums.fakeScore / Double(steps),
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, samples: steps * batch)
+            position.epochsDone += 1
+            position.batchIndex = 0
             observer?.epochFinished(report)
             if suspiciousSteps >= 100 { observer?.collapseSuspected(report, steps: suspiciousSteps) }
+            if let policy = configuration.checkpoint,
+               position.epochsDone % policy.everyEpochs == 0 || position.epochsDone == configuration.epochs {
+                save(data: data, observer: observer)
+            }
         }
     }
 

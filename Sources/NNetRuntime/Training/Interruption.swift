@@ -19,9 +19,16 @@ public enum Interruption {
     fileprivate static let received = Atomic<Int32>(0)
     /// The line the handler prints, prepared before the handler is installed.
     nonisolated(unsafe) fileprivate static var notice: UnsafeMutableBufferPointer<UInt8>?
+    /// Whether the handler prints it (the REPL turns it off while it waits for a line).
+    fileprivate static let announcing = Atomic<Bool>(true)
 
-    /// Installs the SIGINT and SIGTERM handlers and clears an earlier request.
-    public static func installHandlers() {
+    /// Whether a signal prints "stopping after the current step" (default true).
+    public static func announce(_ on: Bool) { announcing.store(on, ordering: .relaxed) }
+
+    /// Installs the handlers for `signals` (SIGINT and SIGTERM by default) and clears an earlier
+    /// request. With `interruptingReads`, a blocking read returns EINTR when a signal arrives (the
+    /// REPL abandons the line being read); otherwise the read restarts.
+    public static func installHandlers(_ signals: [Int32] = [SIGINT, SIGTERM], interruptingReads: Bool = false) {
         received.store(0, ordering: .relaxed)
         if notice == nil {
             let text = Array("\nnnet: stopping after the current step (press ctrl-C again to quit at once)\n".utf8)
@@ -29,15 +36,21 @@ public enum Interruption {
             _ = buffer.initialize(from: text)
             notice = buffer
         }
-        signal(SIGINT, interruptionHandler)
-        signal(SIGTERM, interruptionHandler)
+        var action = sigaction()
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = interruptionHandler
+        #else
+        action.__sigaction_u.__sa_handler = interruptionHandler
+        #endif
+        action.sa_flags = interruptingReads ? 0 : SA_RESTART
+        sigemptyset(&action.sa_mask)
+        for number in signals { sigaction(number, &action, nil) }
         // A blocked mask is inherited across exec (some launchers block these signals in the
         // parent); unblock them on this thread so the handler can run.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for number in signals { sigaddset(&mask, number) }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// Restores the default dispositions (the process dies on the next signal).
@@ -70,7 +83,7 @@ private let interruptionHandler: @convention(c) (Int32) -> Void = { number in
     if Interruption.received.exchange(number, ordering: .relaxed) != 0 {
         _exit(128 + number)
     }
-    if let notice = Interruption.notice {
+    if Interruption.announcing.load(ordering: .relaxed), let notice = Interruption.notice {
         _ = write(2, notice.baseAddress, notice.count)
     }
 }

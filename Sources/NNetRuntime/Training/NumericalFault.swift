@@ -33,6 +33,12 @@ public struct NumericalFault: Error, CustomStringConvertible, Sendable {
     public let detail: String
     /// Set when on_nan: skip skipped every step of the epoch, so training could not go on.
     public var wholeEpochSkipped = false
+    /// In a pairing (gan, vae, autoencoder): its name, and the model's role in it
+    /// (`discriminator`), so the message names both.
+    public var pairing: (name: String, role: String)?
+
+    /// `model` named with its role in a pairing: ` in discriminator 'd'`, or nothing.
+    private var inModel: String { pairing.map { " in \($0.role) '\(model)'" } ?? "" }
 
     /// `the gradient of layer 'h1' (dense) became nan (matmul_grad_weight)`.
     public var what: String {
@@ -41,20 +47,21 @@ public struct NumericalFault: Error, CustomStringConvertible, Sendable {
         case .inputData, .targetData:
             return "the \(tensor.rawValue) holds \(valueText) (the dataset has non-finite values)"
         case .loss:
-            return "the loss became \(valueText)"
+            return "the loss\(pairing.map { " of \($0.role) '\(model)'" } ?? "") became \(valueText)"
         case .parameter:
-            return "parameter \(detail) became \(valueText)"
+            return "parameter \(detail)\(inModel) became \(valueText)"
         case .activation, .gradient:
             let owner = layerDescription.map { "layer \($0)" } ?? "the model"
-            return "the \(tensor.rawValue) of \(owner) became \(valueText) (\(detail))"
+            return "the \(tensor.rawValue) of \(owner)\(inModel) became \(valueText) (\(detail))"
         }
     }
 
     public var description: String {
+        let trained = pairing?.name ?? model
         if wholeEpochSkipped {
-            return "training '\(model)' stopped: every step of epoch \(epoch) was skipped; at step \(step) \(what)"
+            return "training '\(trained)' stopped: every step of epoch \(epoch) was skipped; at step \(step) \(what)"
         }
-        return "training '\(model)' stopped at epoch \(epoch), step \(step): \(what)"
+        return "training '\(trained)' stopped at epoch \(epoch), step \(step): \(what)"
     }
 
     /// What to try, depending on where the fault is.
@@ -147,4 +154,57 @@ enum FaultLocator {
     }
 
     static func describe(_ layer: LoweredLayer) -> String { "'\(layer.name)' (\(layer.kind))" }
+}
+
+// MARK: - Checks for loops built from several executors (GAN, VAE)
+
+extension FaultLocator {
+    /// The first trainable parameter whose gradient holds NaN or infinity, with that value.
+    static func firstNonFiniteGradient(_ gradients: [UnsafePointer<Float>?], graph: Graph) -> (index: Int, value: Float)? {
+        for (index, gradient) in gradients.enumerated() {
+            guard let gradient, graph.parameters[index].isTrainable else { continue }
+            let count = graph.parameters[index].count
+            if !Kernels.allFinite(gradient, count: count) {
+                return (index, Kernels.firstNonFinite(gradient, count: count).map { gradient[$0] } ?? .nan)
+            }
+        }
+        return nil
+    }
+
+    /// After `executor` ran a step from dropout state `dropout`: its loss (when `checkLoss`) and
+    /// its parameter gradients, located by a replay on a hit. Allocation-free when all is finite.
+    static func checkStep(model: LoweredModel, executor: Executor, gradients: [UnsafePointer<Float>?], rows: Int,
+                          dropout: SeededGenerator, epoch: Int, step: Int, checkLoss: Bool = true) -> NumericalFault? {
+        var found: (tensor: NumericalFault.Tensor, parameter: Int?, value: Float)?
+        if checkLoss, !executor.loss.isFinite {
+            found = (.loss, nil, executor.loss)
+        } else if let (index, value) = firstNonFiniteGradient(gradients, graph: executor.graph) {
+            found = (.gradient, index, value)
+        }
+        guard let found else { return nil }
+        return fault(model: model, executor: executor, rows: rows, generator: dropout, epoch: epoch, step: step, fallback: found)
+    }
+
+    /// After a forward pass: whether `node`'s rows (the model's output by default) are finite;
+    /// located by a replay when not.
+    static func checkOutput(model: LoweredModel, executor: Executor, rows: Int, dropout: SeededGenerator,
+                            epoch: Int, step: Int, node: NodeID? = nil) -> NumericalFault? {
+        let graph = executor.graph
+        let checked = node ?? graph.output
+        let buffer = executor.buffer(checked)
+        let count = graph[checked].outputElements(batch: rows)
+        guard !Kernels.allFinite(buffer, count: count) else { return nil }
+        let value = Kernels.firstNonFinite(buffer, count: count).map { buffer[$0] } ?? .nan
+        let tensor: NumericalFault.Tensor = checked == graph.output ? .activation : .gradient
+        return fault(model: model, executor: executor, rows: rows, generator: dropout, epoch: epoch, step: step,
+                     fallback: (tensor, nil, value))
+    }
+
+    /// After an optimizer update: the first parameter that is no longer finite.
+    static func checkParameters(model: LoweredModel, parameters: ParameterStore, epoch: Int, step: Int) -> NumericalFault? {
+        for index in parameters.infos.indices where !Kernels.allFinite(parameters.pointer(index), count: parameters.infos[index].count) {
+            return parameterFault(model: model, parameters: parameters, index: index, epoch: epoch, step: step)
+        }
+        return nil
+    }
 }

@@ -2,7 +2,8 @@
 // VAE: the encoder outputs [mean; log-variance] of q(z|x), z = mean + exp(log-variance/2)·ε
 // (the reparameterisation trick), the decoder reconstructs x from z, and the loss per sample is
 // the reconstruction loss summed over the output plus β·KL(q(z|x) ‖ N(0, I)). An autoencoder
-// feeds the encoder's output straight to the decoder. Stage: runtime (training).
+// feeds the encoder's output straight to the decoder. Every training step is checked for NaN/Inf;
+// checkpoints and resume are in VAETrainer+Checkpoint.swift. Stage: runtime (training).
 
 import Foundation
 import NNetIR
@@ -18,9 +19,10 @@ public struct VAEConfiguration: Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
+    public var checkpoint: CheckpointPolicy?
 
     public init(name: String, variational: Bool, reconstruction: LossKind, beta: Float, optimizer: OptimizerSettings,
-                epochs: Int, batchSize: Int, seed: UInt64) {
+                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil) {
         self.name = name
         self.variational = variational
         self.reconstruction = reconstruction
@@ -29,6 +31,7 @@ public struct VAEConfiguration: Sendable {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
+        self.checkpoint = checkpoint
     }
 }
 
@@ -42,6 +45,12 @@ public struct VAELosses: Sendable {
 
 public protocol VAEObserver: AnyObject {
     func epochFinished(name: String, epoch: Int, epochs: Int, losses: VAELosses, seconds: Double)
+    /// A checkpoint was written, or could not be.
+    func trainingEvent(_ event: TrainingEvent)
+}
+
+extension VAEObserver {
+    public func trainingEvent(_ event: TrainingEvent) {}
 }
 
 public final class VAETrainer {
@@ -51,8 +60,28 @@ public final class VAETrainer {
     let latent: Int
     let sampleSize: Int
     let useReference: Bool
-    private var random: SeededGenerator
-    public private(set) var epochsTrained = 0
+    /// Draws the sampling noise and shuffles the samples.
+    var random: SeededGenerator
+    public internal(set) var epochsTrained = 0
+    /// Asked between steps; true saves a checkpoint (when configured) and throws
+    /// `TrainingInterrupted`. By default, whether Ctrl-C or SIGTERM arrived.
+    public var stopRequested: () -> Bool = { Interruption.isRequested }
+    // The state between two steps of `train`, which a checkpoint captures (VAETrainer+Checkpoint).
+    var position = Checkpoint.Position(epochsBefore: 0)
+    /// Sums over the epoch's samples so far: reconstruction loss and KL divergence.
+    var sums = (reconstruction: 0.0, divergence: 0.0)
+    /// The sample order of the epoch in progress.
+    var order: [Int] = []
+    /// The executors, optimizers and gradient buffers of the `train` in progress.
+    var run: TrainingRun?
+
+    struct TrainingRun {
+        let encoder: Executor, decoder: Executor
+        let encoderOptimizer: Optimizer, decoderOptimizer: Optimizer
+        /// -1 in a graph's list (no gradient: batch_norm's running statistics) becomes nil, which the optimizer skips.
+        let encoderGradients: [UnsafePointer<Float>?], decoderGradients: [UnsafePointer<Float>?]
+    }
+    var directory: CheckpointDirectory?
 
     public init(encoder: ModelInstance, decoder: ModelInstance, configuration: VAEConfiguration, useReference: Bool = false) {
         self.encoder = encoder
@@ -64,87 +93,76 @@ public final class VAETrainer {
         random = SeededGenerator(seed: configuration.seed)
     }
 
-    /// One pass over `data`: trains when `optimizers` are given, otherwise only measures.
-    private func pass(_ data: Dataset, batch: Int, encoderExecutor: Executor, decoderExecutor: Executor,
-                      optimizers: (Optimizer, Optimizer)?, shuffle: Bool, random: inout SeededGenerator,
-                      mean: UnsafeMutablePointer<Float>? = nil) -> VAELosses {
+    /// One batch: the `rows` samples `order[first...]`. Trains when `training` is given
+    /// (checking every loss, gradient and parameter for NaN/Inf), otherwise only measures.
+    /// Returns the batch's summed reconstruction loss and KL divergence.
+    private func batchStep(_ data: Dataset, rows: Int, first: Int, order: [Int], encoderExecutor: Executor,
+                           decoderExecutor: Executor, training: TrainingRun?, noise: UnsafeMutablePointer<Float>,
+                           random: inout SeededGenerator) throws -> (reconstruction: Double, divergence: Double) {
         let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
-        var order = Array(0..<data.count)
-        if shuffle { random.shuffle(&order) }
-        // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
-        let encoderGradients = eGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(encoderExecutor.buffer($0)) }
-        let decoderGradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(decoderExecutor.buffer($0)) }
-        let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
-        defer { noise.deallocate() }
-        var reconstructionSum: Double = 0, divergenceSum: Double = 0
-        var position = 0
-        let scale = Float(sampleSize)
-        // Reconstruction losses are means over elements: scaled by the sample size they become
-        // sums over each sample (the usual VAE convention), gradients included.
-        decoderExecutor.lossScale = scale
-        while position < data.count {
-            let rows = min(batch, data.count - position)
-            let input = encoderExecutor.buffer(eGraph.input)
-            let target = decoderExecutor.buffer(dGraph.target!)
-            for row in 0..<rows {
-                data.copyFeatures(of: order[position + row], into: input + row * sampleSize)
-                (target + row * sampleSize).update(from: input + row * sampleSize, count: sampleSize)
-            }
-            encoderExecutor.runForward(rows: rows)
-            let code = encoderExecutor.buffer(eGraph.output)
-            let z = decoderExecutor.buffer(dGraph.input)
-            var divergence: Double = 0
-            if configuration.variational {
-                for row in 0..<rows {
-                    for j in 0..<latent {
-                        let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
-                        let epsilon = random.normal()
-                        noise[row * latent + j] = epsilon
-                        z[row * latent + j] = mu + expf(0.5 * logVariance) * epsilon
-                        divergence += Double(-0.5 * (1 + logVariance - mu * mu - expf(logVariance)))
-                    }
-                }
-            } else {
-                z.update(from: code, count: rows * latent)
-            }
-            if let mean {
-                for row in 0..<rows {
-                    (mean + (position + row) * latent).update(from: code + row * (configuration.variational ? 2 * latent : latent),
-                                                              count: latent)
-                }
-            }
-            // The loss is computed with its gradient, so evaluation runs the whole plan too.
-            decoderExecutor.run(rows: rows)
-            reconstructionSum += Double(decoderExecutor.loss) * Double(rows)
-            divergenceSum += divergence
-            if let (encoderOptimizer, decoderOptimizer) = optimizers {
-                let dz = decoderExecutor.buffer(dGraph.inputGradient!)
-                let seed = encoderExecutor.buffer(eGraph.target!)
-                let beta = configuration.beta, inverseRows = 1 / Float(rows)
-                if configuration.variational {
-                    for row in 0..<rows {
-                        for j in 0..<latent {
-                            let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
-                            let g = dz[row * latent + j]
-                            let deviation = expf(0.5 * logVariance)
-                            seed[row * 2 * latent + j] = g + beta * mu * inverseRows
-                            seed[row * 2 * latent + latent + j] = g * noise[row * latent + j] * 0.5 * deviation
-                                + beta * 0.5 * (deviation * deviation - 1) * inverseRows
-                        }
-                    }
-                } else {
-                    seed.update(from: dz, count: rows * latent)
-                }
-                encoderExecutor.runBackward()
-                decoderOptimizer.apply(gradients: decoderGradients)
-                encoderOptimizer.apply(gradients: encoderGradients)
-            }
-            position += rows
+        let input = encoderExecutor.buffer(eGraph.input)
+        let target = decoderExecutor.buffer(dGraph.target!)
+        for row in 0..<rows {
+            data.copyFeatures(of: order[first + row], into: input + row * sampleSize)
+            (target + row * sampleSize).update(from: input + row * sampleSize, count: sampleSize)
         }
-        let n = Double(max(data.count, 1))
-        let reconstruction = reconstructionSum / n, kl = divergenceSum / n
+        let encoderDropout = encoderExecutor.randomGenerator
+        encoderExecutor.runForward(rows: rows)
+        if training != nil { try checkEncoderOutput(rows: rows, dropout: encoderDropout) }
+        let code = encoderExecutor.buffer(eGraph.output)
+        let z = decoderExecutor.buffer(dGraph.input)
+        var divergence: Double = 0
+        if configuration.variational {
+            for row in 0..<rows {
+                for j in 0..<latent {
+                    let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
+                    let epsilon = random.normal()
+                    noise[row * latent + j] = epsilon
+                    z[row * latent + j] = mu + expf(0.5 * logVariance) * epsilon
+                    divergence += Double(-0.5 * (1 + logVariance - mu * mu - expf(logVariance)))
+                }
+            }
+            if training != nil { try checkSampledCode(rows: rows, divergence: divergence) }
+        } else {
+            z.update(from: code, count: rows * latent)
+        }
+        // The loss is computed with its gradient, so evaluation runs the whole plan too.
+        let decoderDropout = decoderExecutor.randomGenerator
+        decoderExecutor.run(rows: rows)
+        let reconstruction = Double(decoderExecutor.loss) * Double(rows)
+        guard let training else { return (reconstruction, divergence) }
+        try checkDecoderStep(rows: rows, dropout: decoderDropout)
+        let dz = decoderExecutor.buffer(dGraph.inputGradient!)
+        let seed = encoderExecutor.buffer(eGraph.target!)
+        let beta = configuration.beta, inverseRows = 1 / Float(rows)
+        if configuration.variational {
+            for row in 0..<rows {
+                for j in 0..<latent {
+                    let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
+                    let g = dz[row * latent + j]
+                    let deviation = expf(0.5 * logVariance)
+                    seed[row * 2 * latent + j] = g + beta * mu * inverseRows
+                    seed[row * 2 * latent + latent + j] = g * noise[row * latent + j] * 0.5 * deviation
+                        + beta * 0.5 * (deviation * deviation - 1) * inverseRows
+                }
+            }
+        } else {
+            seed.update(from: dz, count: rows * latent)
+        }
+        encoderExecutor.runBackward()
+        try checkEncoderGradients(rows: rows, dropout: encoderDropout)
+        training.decoderOptimizer.apply(gradients: training.decoderGradients)
+        training.encoderOptimizer.apply(gradients: training.encoderGradients)
+        try checkParameters()
+        return (reconstruction, divergence)
+    }
+
+    /// The epoch's per-sample losses from the sums over `samples` samples.
+    private func losses(_ sums: (reconstruction: Double, divergence: Double), samples: Int) -> VAELosses {
+        let n = Double(max(samples, 1))
+        let reconstruction = sums.reconstruction / n, kl = sums.divergence / n
         return VAELosses(loss: reconstruction + Double(configuration.beta) * kl, reconstruction: reconstruction,
-                         divergence: kl, samples: data.count)
+                         divergence: kl, samples: samples)
     }
 
     private func executors(batch: Int) -> (Executor, Executor) {
@@ -158,21 +176,62 @@ public final class VAETrainer {
         return (encoderExecutor, decoderExecutor)
     }
 
-    public func train(on data: Dataset, observer: VAEObserver?) throws {
+    /// Trains for the configured epochs, or for those left after `checkpoint`. Throws
+    /// `NumericalFault` naming the first non-finite tensor and its layer, `TrainingInterrupted`
+    /// or `CheckpointError`.
+    public func train(on data: Dataset, observer: VAEObserver?, resumingFrom checkpoint: Checkpoint? = nil) throws {
         let batch = min(configuration.batchSize, data.count)
         let (encoderExecutor, decoderExecutor) = executors(batch: batch)
-        let optimizers = (Optimizer(configuration.optimizer, parameters: encoder.parameters),
-                          Optimizer(configuration.optimizer, parameters: decoder.parameters))
-        for _ in 0..<configuration.epochs {
+        let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
+        let training = TrainingRun(
+            encoder: encoderExecutor, decoder: decoderExecutor,
+            encoderOptimizer: Optimizer(configuration.optimizer, parameters: encoder.parameters),
+            decoderOptimizer: Optimizer(configuration.optimizer, parameters: decoder.parameters),
+            encoderGradients: eGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(encoderExecutor.buffer($0)) },
+            decoderGradients: dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(decoderExecutor.buffer($0)) })
+        run = training
+        defer { run = nil }
+        // Reconstruction losses are means over elements: scaled by the sample size they become
+        // sums over each sample (the usual VAE convention), gradients included.
+        decoderExecutor.lossScale = Float(sampleSize)
+        let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
+        defer { noise.deallocate() }
+        position = Checkpoint.Position(epochsBefore: epochsTrained)
+        sums = (0, 0)
+        directory = try configuration.checkpoint.map { try CheckpointDirectory($0.directory) }
+        if let checkpoint { try restore(checkpoint, data: data, batch: batch) }
+        let steps = (data.count + batch - 1) / batch
+        while position.epochsDone < configuration.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
-            let losses = pass(data, batch: batch, encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
-                              optimizers: optimizers, shuffle: true, random: &random)
-            guard losses.loss.isFinite else {
-                throw TrainingError.nonFinite(model: configuration.name, epoch: epochsTrained + 1, step: 0, value: Float(losses.loss))
+            if position.batchIndex == 0 {
+                order = Array(0..<data.count)
+                random.shuffle(&order)
+                sums = (0, 0)
+            }
+            while position.batchIndex < steps {
+                if stopRequested() { throw interruption(data: data, observer: observer) }
+                let first = position.batchIndex * batch
+                let step = try batchStep(data, rows: min(batch, data.count - first), first: first, order: order,
+                                         encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
+                                         training: training, noise: noise, random: &random)
+                sums.reconstruction += step.reconstruction
+                sums.divergence += step.divergence
+                position.batchIndex += 1
+                position.stepsDone += 1
+                if let every = configuration.checkpoint?.everySteps, position.stepsDone % every == 0 {
+                    save(data: data, observer: observer)
+                }
             }
             epochsTrained += 1
-            observer?.epochFinished(name: configuration.name, epoch: epochsTrained, epochs: configuration.epochs, losses: losses,
+            position.epochsDone += 1
+            position.batchIndex = 0
+            observer?.epochFinished(name: configuration.name, epoch: epochsTrained,
+                                    epochs: position.epochsBefore + configuration.epochs, losses: losses(sums, samples: data.count),
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            if let policy = configuration.checkpoint,
+               position.epochsDone % policy.everyEpochs == 0 || position.epochsDone == configuration.epochs {
+                save(data: data, observer: observer)
+            }
         }
     }
 
@@ -180,9 +239,24 @@ public final class VAETrainer {
     public func evaluate(on data: Dataset, seed: UInt64 = 1) -> VAELosses {
         let batch = min(256, max(data.count, 1))
         let (encoderExecutor, decoderExecutor) = executors(batch: batch)
+        decoderExecutor.lossScale = Float(sampleSize)
         var random = SeededGenerator(seed: seed)
-        return pass(data, batch: batch, encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
-                    optimizers: nil, shuffle: false, random: &random)
+        let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
+        defer { noise.deallocate() }
+        let order = Array(0..<data.count)
+        var total = (reconstruction: 0.0, divergence: 0.0)
+        var first = 0
+        while first < data.count {
+            let rows = min(batch, data.count - first)
+            // Without optimizers nothing is checked, so nothing is thrown.
+            let step = (try? batchStep(data, rows: rows, first: first, order: order, encoderExecutor: encoderExecutor,
+                                       decoderExecutor: decoderExecutor, training: nil, noise: noise, random: &random))
+                ?? (reconstruction: 0, divergence: 0)
+            total.reconstruction += step.reconstruction
+            total.divergence += step.divergence
+            first += rows
+        }
+        return losses(total, samples: data.count)
     }
 
     /// Reconstructions of the first `count` samples through the mean code (no sampling).

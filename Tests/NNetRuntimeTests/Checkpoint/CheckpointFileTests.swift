@@ -6,9 +6,10 @@ import Foundation
 import Testing
 import NNetRuntime
 
-/// A checkpoint with every field set to something distinctive.
-func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1) -> Checkpoint {
-    Checkpoint(
+/// A checkpoint with every field set to something distinctive; `paired` adds a pairing's second
+/// model, generators, sums and sample order (a GAN's or VAE's checkpoint).
+func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1, paired: Bool = false) -> Checkpoint {
+    var checkpoint = Checkpoint(
         modelHash: 0x0123_4567_89ab_cdef, settingsHash: 0xfedc_ba98_7654_3210, layers: ["input input", "dense h1"],
         settings: [("loss", "mse"), ("lr", "0.001"), ("epochs", "4")],
         position: Checkpoint.Position(epochsBefore: 1, epochsDone: epochsDone, batchIndex: 3, stepsDone: 19),
@@ -17,6 +18,25 @@ func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1) -> Checkpoint {
         optimizerState: [0.25, -0.5, 1e-30, 3e38].map { $0 * scale },
         parameters: [Checkpoint.Tensor(name: "h1.weight", shape: [2, 3], values: [1, 2, 3, 4, 5, 6].map { $0 * scale }),
                      Checkpoint.Tensor(name: "h1.bias", shape: [3], values: [-0.0, .leastNonzeroMagnitude, 7])])
+    if paired {
+        checkpoint.companion = Checkpoint.Companion(
+            optimizerKind: "sgd with momentum", optimizerStep: 7, optimizerState: [0.5, -1e-20],
+            parameters: [Checkpoint.Tensor(name: "out.weight", shape: [1, 2], values: [3, -4].map { $0 * scale })])
+        checkpoint.extraRandomStates = [[5, 6, 7, 8], [UInt64.max, 0, 1, 2]]
+        checkpoint.counters = [1.5, -2.25, 0.125, 1e300, 3]
+        checkpoint.order = [4, 0, 3, 1, 2]
+    }
+    return checkpoint
+}
+
+/// CRC-32 (the polynomial zlib uses), to build files by hand.
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xffff_ffff
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+    }
+    return ~crc
 }
 
 func checkpointTemporaryDirectory() -> String {
@@ -38,18 +58,53 @@ extension Checkpoint {
             && parameters.map(\.name) == other.parameters.map(\.name)
             && parameters.map(\.shape) == other.parameters.map(\.shape)
             && parameters.map { $0.values.map(\.bitPattern) } == other.parameters.map { $0.values.map(\.bitPattern) }
+            && companion?.optimizerKind == other.companion?.optimizerKind
+            && companion?.optimizerStep == other.companion?.optimizerStep
+            && companion?.optimizerState.map(\.bitPattern) == other.companion?.optimizerState.map(\.bitPattern)
+            && companion?.parameters.map { [$0.name] + $0.shape.map(String.init) + $0.values.map { String($0.bitPattern) } }
+                == other.companion?.parameters.map { [$0.name] + $0.shape.map(String.init) + $0.values.map { String($0.bitPattern) } }
+            && extraRandomStates == other.extraRandomStates && counters.map(\.bitPattern) == other.counters.map(\.bitPattern)
+            && order == other.order
     }
 }
 
 @Suite struct CheckpointFileTests {
-    @Test func roundTripIsExact() throws {
-        let checkpoint = sampleCheckpoint()
+    @Test(arguments: [false, true])
+    func roundTripIsExact(paired: Bool) throws {
+        let checkpoint = sampleCheckpoint(paired: paired)
         let decoded = try CheckpointFile.decode(CheckpointFile.encode(checkpoint), path: "x")
         #expect(decoded.isIdentical(to: checkpoint))
+        #expect((decoded.companion != nil) == paired)
+        #expect(!sampleCheckpoint(paired: paired).isIdentical(to: sampleCheckpoint(paired: !paired)))
+    }
+
+    /// Files written before pairings had checkpoints ("NNETCKP1", no pairing section) still read.
+    @Test func aVersionOneFileStillReads() throws {
+        let current = CheckpointFile.encode(sampleCheckpoint())
+        // The empty pairing section: no companion, no generators, no counters, no order.
+        let emptyPairing = 4 + 4 + 4 + 8
+        var old = Array("NNETCKP1".utf8) + current[8..<(current.count - 4 - emptyPairing)]
+        withUnsafeBytes(of: crc32(old).littleEndian) { old += $0 }
+        let decoded = try CheckpointFile.decode(old, path: "old.ckpt")
+        #expect(decoded.isIdentical(to: sampleCheckpoint()))
+    }
+
+    @Test func aSampleOrderThatIsNotAPermutationIsRefused() {
+        var checkpoint = sampleCheckpoint(paired: true)
+        checkpoint.order = [0, 1, 1, 3, 4]
+        let error = #expect(throws: CheckpointError.self) { try CheckpointFile.decode(CheckpointFile.encode(checkpoint), path: "x") }
+        #expect(error?.message.contains("not a permutation") == true)
+    }
+
+    @Test func aTensorWhoseElementCountOverflowsIsRefused() {
+        var checkpoint = sampleCheckpoint()
+        checkpoint.parameters = [Checkpoint.Tensor(name: "huge", shape: [Int](repeating: (1 << 31) - 1, count: 8), values: [])]
+        let error = #expect(throws: CheckpointError.self) { try CheckpointFile.decode(CheckpointFile.encode(checkpoint), path: "x") }
+        #expect(error?.message == "tensor 'huge' has an invalid shape")
     }
 
     @Test func everyFlippedByteIsDetected() {
-        let bytes = CheckpointFile.encode(sampleCheckpoint())
+        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true))
         for index in bytes.indices {
             var corrupt = bytes
             corrupt[index] ^= 0x5a
@@ -58,7 +113,7 @@ extension Checkpoint {
     }
 
     @Test func everyTruncationIsDetected() {
-        let bytes = CheckpointFile.encode(sampleCheckpoint())
+        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true))
         for length in 0..<bytes.count {
             #expect(throws: CheckpointError.self, "\(length) bytes") {
                 try CheckpointFile.decode(Array(bytes[..<length]), path: "x")

@@ -98,9 +98,7 @@ struct ConvolutionAllocationTests {
             optimizer: OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 1e-3),
             epochs: 1, batchSize: 16, seed: 3, metrics: [.accuracy])
         let trainer = Trainer(instance: instance, configuration: configuration, useReference: reference)
-        nnet_allocation_counting_begin()
-        try trainer.train(on: data, validation: nil, observer: nil)
-        return nnet_allocation_counting_end()
+        return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
     }
 
     @Test(arguments: [false, true])
@@ -109,7 +107,7 @@ struct ConvolutionAllocationTests {
         _ = try allocationsForOneEpoch(samples: 32, reference: reference)
         let few = try allocationsForOneEpoch(samples: 32, reference: reference)       // 2 steps
         let many = try allocationsForOneEpoch(samples: 32 * 10, reference: reference) // 20 steps
-        #expect(few > 0, "the counter must see the setup's allocations")
+        #expect(few > 0, "the counter must see the epoch's end (its report)")
         #expect(many == few, "18 more steps made \(many - few) more allocations")
     }
 }

@@ -1,0 +1,58 @@
+// NaN/Inf checks of the adversarial step: the generated samples, each model's loss and gradients,
+// the parameters after each update. The first hit is located by a replay (FaultLocator) and
+// thrown as a NumericalFault naming the model, the tensor and the layer. Stage: runtime (training).
+
+import NNetIR
+
+extension GANTrainer {
+    /// 1-based epoch and step of the step in progress, as faults report them.
+    private var stepNumbers: (epoch: Int, step: Int) { (epochsTrained + 1, position.batchIndex + 1) }
+
+    /// The generator's samples, after its forward pass from dropout state `dropout`.
+    func checkGeneratorOutput(rows: Int, dropout: SeededGenerator) throws {
+        let (epoch, step) = stepNumbers
+        if let fault = FaultLocator.checkOutput(model: generator.model, executor: generatorExecutor, rows: rows,
+                                                dropout: dropout, epoch: epoch, step: step) { throw named(fault) }
+    }
+
+    /// A model's loss (unless the step has none) and gradients after `executor` ran its step.
+    func checkStep(_ instance: ModelInstance, _ executor: Executor, gradients: [UnsafePointer<Float>?], rows: Int,
+                   dropout: SeededGenerator, checkLoss: Bool = true) throws {
+        let (epoch, step) = stepNumbers
+        if let fault = FaultLocator.checkStep(model: instance.model, executor: executor, gradients: gradients, rows: rows,
+                                              dropout: dropout, epoch: epoch, step: step, checkLoss: checkLoss) { throw named(fault) }
+    }
+
+    /// The generator step's pass through the discriminator: its loss and the gradient it hands back.
+    func checkThroughDiscriminator(rows: Int, dropout: SeededGenerator) throws {
+        let (epoch, step) = stepNumbers
+        let graph = throughDiscriminator.graph
+        let fallback: (tensor: NumericalFault.Tensor, parameter: Int?, value: Float)
+        if !throughDiscriminator.loss.isFinite {
+            fallback = (.loss, nil, throughDiscriminator.loss)
+        } else if let fault = FaultLocator.checkOutput(model: discriminator.model, executor: throughDiscriminator, rows: rows,
+                                                       dropout: dropout, epoch: epoch, step: step, node: graph.inputGradient!) {
+            throw named(fault)
+        } else {
+            return
+        }
+        throw named(FaultLocator.fault(model: discriminator.model, executor: throughDiscriminator, rows: rows, generator: dropout,
+                                 epoch: epoch, step: step, fallback: fallback))
+    }
+
+    /// A model's parameters after its optimizer's update.
+    func checkParameters(_ instance: ModelInstance) throws {
+        let (epoch, step) = stepNumbers
+        if let fault = FaultLocator.checkParameters(model: instance.model, parameters: instance.parameters,
+                                                    epoch: epoch, step: step) { throw named(fault) }
+    }
+}
+
+extension GANTrainer {
+    /// The fault with the GAN's name and the model's role in it.
+    func named(_ fault: NumericalFault) -> NumericalFault {
+        var fault = fault
+        fault.pairing = (configuration.name, fault.model == discriminator.model.name ? "discriminator" : "generator")
+        return fault
+    }
+}

@@ -1,0 +1,229 @@
+// Checkpoints, resume, NaN provenance and clipping for `gan`, `vae` and `autoencoder` training,
+// in-process: 2 epochs + resume + 2 reproduce 4 epochs bitwise (every logged loss and the final
+// weights), changes are reported, changed shapes refused, a finished schedule explained; a NaN
+// names the pairing, the model, the layer and its source line; the settings are checked.
+
+import Foundation
+import Testing
+import NNetDriver
+import NNetRuntime
+
+/// A small pairing with dropout in both models (so every generator's state matters); 6 steps an
+/// epoch, the autoencoders' last one short (90 samples, batch 16).
+func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int = 8, lr: String = "0.01",
+                    extra: String = "", samples: Int = 96) -> String {
+    let settings = "epochs: \(epochs), batch: 16, seed: 7, checkpoint: \"\(directory)\", checkpoint_steps: 2\(extra)"
+    if kind == "gan" {
+        return """
+            data d = blobs(n: \(samples), centers: 2, features: 4, seed: 1)
+            model g {
+              input [3]
+              dense 8, activation: relu
+              dropout 0.2
+              dense 4
+            }
+            model disc {
+              input [4]
+              h: dense \(hidden), activation: relu
+              dropout 0.3
+              dense 1, activation: sigmoid
+            }
+            gan pair { generator: g, discriminator: disc, noise: normal(3), generator_optimizer: adam(lr: \(lr)) }
+            train pair on d.train { \(settings) }
+            save g to "\(directory).g.weights"
+            save disc to "\(directory).d.weights"
+            """
+    }
+    let code = kind == "vae" ? 4 : 2
+    return """
+        data d = blobs(n: \(samples - 6), centers: 2, features: 6, seed: 1)
+        model enc {
+          input [6]
+          h: dense \(hidden), activation: relu
+          dropout 0.2
+          dense \(code)
+        }
+        model dec {
+          input [2]
+          dense 8, activation: relu
+          dense 6
+        }
+        \(kind) pair { encoder: enc, decoder: dec, reconstruction: mse, optimizer: adam(lr: \(lr)) }
+        train pair on d.train { \(settings) }
+        save enc to "\(directory).g.weights"
+        save dec to "\(directory).d.weights"
+        """
+}
+
+@Suite struct PairingCheckpointTests {
+    static let kinds = ["gan", "vae", "autoencoder"]
+
+    @Test(arguments: kinds)
+    func fourEpochsEqualTwoThenResumedToFour(kind: String) throws {
+        let work = temporaryDirectory("pair")
+        let straight = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/a", epochs: 4)), "--threads", "1",
+                            "--log", work + "/a.jsonl")
+        #expect(straight.exitCode == .success, "\(straight.standardError)")
+        let first = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/b", epochs: 2)), "--threads", "1",
+                         "--log", work + "/b1.jsonl")
+        #expect(first.exitCode == .success, "\(first.standardError)")
+        let second = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/b", epochs: 4)), "--threads", "1",
+                          "--log", work + "/b2.jsonl", "--resume")
+        #expect(second.exitCode == .success, "\(second.standardError)")
+        // 6 steps an epoch (batch 16), a checkpoint every 2 steps and after each epoch: 8 in 2 epochs.
+        #expect(second.standardOutput.contains("train pair: resuming from \(work)/b/checkpoint-000008.ckpt at epoch 3 (2 of 4 epochs done)"),
+                "\(second.standardOutput)")
+        #expect(second.standardOutput.contains("  epochs 2 -> 4 at epoch 3"))
+        #expect(!second.standardOutput.contains("pair epoch 2/"))
+        let expected = try loggedEpochs(work + "/a.jsonl")
+        #expect(expected.count == 4)
+        #expect(try loggedEpochs(work + "/b1.jsonl") + loggedEpochs(work + "/b2.jsonl") == expected)
+        // Both models' final weights agree bitwise.
+        for model in ["g", "d"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: work + "/a.\(model).weights"))
+            let b = try Data(contentsOf: URL(fileURLWithPath: work + "/b.\(model).weights"))
+            #expect(a == b, "\(kind): model \(model)")
+        }
+    }
+
+    /// A checkpoint taken mid-epoch (after step 4 of 6) resumes at step 3 with the epoch's
+    /// sample order and running sums: the rest of the run matches the uninterrupted one.
+    @Test(arguments: kinds)
+    func aMidEpochCheckpointResumesExactly(kind: String) throws {
+        let work = temporaryDirectory("pair")
+        let program = writeProgram(pairingProgram(kind, directory: work + "/a", epochs: 3))
+        #expect(nnet("run", program, "--threads", "1", "--log", work + "/a.jsonl").exitCode == .success)
+        // Keep only an older checkpoint from the middle of epoch 3 (after its 2nd step).
+        let all = try FileManager.default.contentsOfDirectory(atPath: work + "/a").filter { $0.hasSuffix(".ckpt") }.sorted()
+        #expect(all.count == 3)
+        let middle = try #require(all.first.map { work + "/a/" + $0 })
+        let checkpoint = try CheckpointFile.read(from: middle)
+        #expect(checkpoint.position.epochsDone == 2 && checkpoint.position.batchIndex > 0, "\(checkpoint.position)")
+        #expect(checkpoint.companion != nil && !checkpoint.order.isEmpty)
+        for file in all.dropFirst() { try FileManager.default.removeItem(atPath: work + "/a/" + file) }
+        let resumed = nnet("run", program, "--threads", "1", "--resume", "--log", work + "/b.jsonl")
+        #expect(resumed.exitCode == .success, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("at epoch 3, step \(checkpoint.position.batchIndex + 1)"), "\(resumed.standardOutput)")
+        #expect(try loggedEpochs(work + "/b.jsonl") == Array(loggedEpochs(work + "/a.jsonl").suffix(1)))
+    }
+
+    @Test(arguments: kinds)
+    func changedHyperparametersAreReported(kind: String) throws {
+        let work = temporaryDirectory("pair")
+        #expect(nnet("run", writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 1))).exitCode == .success)
+        let resumed = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 2, lr: "0.005")), "--resume")
+        #expect(resumed.exitCode == .success, "\(resumed.standardError)")
+        let key = kind == "gan" ? "generator_lr" : "lr"
+        #expect(resumed.standardOutput.contains("  \(key) 0.01 -> 0.005 at epoch 2"), "\(resumed.standardOutput)")
+        #expect(resumed.standardOutput.contains("pair epoch 2/2"))
+    }
+
+    @Test(arguments: kinds)
+    func changedShapesAreRefusedWithBothShapes(kind: String) {
+        let work = temporaryDirectory("pair")
+        #expect(nnet("run", writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 1))).exitCode == .success)
+        let refused = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 2, hidden: 16)), "--resume")
+        #expect(refused.exitCode == .programError)
+        #expect(refused.standardError.contains("error: cannot resume training 'pair' from \(work)/c/checkpoint-"), "\(refused.standardError)")
+        let (model, input) = kind == "gan" ? ("disc", 4) : ("enc", 6)
+        #expect(refused.standardError.contains("note: \(model): 'h.weight' is [\(input), 8] in the checkpoint but [\(input), 16] in the model"),
+                "\(refused.standardError)")
+    }
+
+    @Test(arguments: kinds)
+    func aFinishedScheduleSaysHowToExtendIt(kind: String) throws {
+        let work = temporaryDirectory("pair")
+        let program = writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 2))
+        #expect(nnet("run", program).exitCode == .success)
+        let trained = try Data(contentsOf: URL(fileURLWithPath: work + "/c.g.weights"))
+        try FileManager.default.removeItem(atPath: work + "/c.g.weights")
+        let again = nnet("run", program, "--resume")
+        #expect(again.exitCode == .success)
+        #expect(again.standardOutput.contains("train pair: already finished: 2 of 2 epochs done"), "\(again.standardOutput)")
+        #expect(again.standardOutput.contains("to train longer, raise epochs (e.g. epochs: 4) and run with --resume again"))
+        #expect(!again.standardOutput.contains("pair epoch"))
+        // The finished run's weights were loaded, not left at their initial values.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/c.g.weights")) == trained)
+    }
+
+    @Test(arguments: [
+        ("keep: 2", "'keep' needs a checkpoint directory"),
+        ("checkpoint_every: 2", "'checkpoint_every' needs a checkpoint directory"),
+        ("clip_norm: -1", "'clip_norm' of train (gan) must be in"),
+        ("clip_value: 0", "'clip_value' of train (gan) must be in"),
+        ("checkpoint: \"x\", keep: 0", "'keep' of train (gan) must be at least 1"),
+    ])
+    func settingsAreChecked(setting: String, message: String) {
+        let program = pairingProgram("gan", directory: "unused", epochs: 1)
+            .replacingOccurrences(of: "checkpoint: \"unused\", checkpoint_steps: 2", with: setting)
+        let result = nnet("check", writeProgram(program))
+        #expect(result.exitCode == .programError)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    @Test func eachPairingTrainNeedsItsOwnDirectory() {
+        let program = pairingProgram("vae", directory: "runs/p", epochs: 1)
+        let result = nnet("check", writeProgram(program + "\ntrain pair on d.train { epochs: 1, checkpoint: \"runs/p\" }"))
+        #expect(result.exitCode == .programError)
+        #expect(result.standardError.contains("error: checkpoint directory \"runs/p\" is already used by an earlier train statement"),
+                "\(result.standardError)")
+    }
+
+    // MARK: - Numerical faults and clipping
+
+    /// Inputs of 1e30: the discriminator's first layer squares them into Adam's second moment,
+    /// which overflows, so its update makes the weights NaN.
+    @Test func aGANFaultNamesTheDiscriminatorsLayer() {
+        let work = temporaryDirectory("pair")
+        let program = pairingProgram("gan", directory: work + "/c", epochs: 2)
+            .replacingOccurrences(of: "seed: 1)", with: "seed: 1, scale: 1e30)")
+        let result = nnet("run", writeProgram(program))
+        #expect(result.exitCode == .trainingFailed)
+        #expect(result.standardError.contains(
+            "program.nnet:10:3: error: training 'pair' stopped at epoch 1, step 1: parameter 'h.weight' in discriminator 'disc' became nan"),
+            "\(result.standardError)")
+        #expect(result.standardError.contains("program.nnet:8:7: note: model 'disc' defined here"))
+        #expect(result.standardError.contains("note: while training 'pair' here"))
+        #expect(result.standardError.contains("note: the last good checkpoint in \(work)/c was kept (nothing with NaN is saved)"))
+        #expect(((try? CheckpointDirectory(work + "/c", create: false).files()) ?? []).isEmpty)
+    }
+
+    /// Inputs of 1e30 make the encoder's log-variance huge: z = mean + exp(log-variance/2)·ε overflows.
+    @Test func aVAEFaultNamesTheEncodersOutputLayer() {
+        let program = pairingProgram("vae", directory: temporaryDirectory("pair") + "/c", epochs: 2)
+            .replacingOccurrences(of: "seed: 1)", with: "seed: 1, scale: 1e30)")
+        let result = nnet("run", writeProgram(program))
+        #expect(result.exitCode == .trainingFailed)
+        #expect(result.standardError.contains(
+            "program.nnet:6:3: error: training 'pair' stopped at epoch 1, step 1: the activation of layer 'dense_2' (dense) in encoder 'enc' "
+            + "became inf (the sampled code z: exp(log-variance / 2) overflowed)"), "\(result.standardError)")
+    }
+
+    /// Inputs of 1e36 pass the encoder and decoder finite, but their squared reconstruction
+    /// error overflows: the decoder's loss, reported at the train statement.
+    @Test func anAutoencoderFaultNamesTheDecodersLoss() {
+        let program = pairingProgram("autoencoder", directory: temporaryDirectory("pair") + "/c", epochs: 2)
+            .replacingOccurrences(of: "seed: 1)", with: "seed: 1, scale: 1e36)")
+        let result = nnet("run", writeProgram(program))
+        #expect(result.exitCode == .trainingFailed)
+        #expect(result.standardError.contains("program.nnet:14:1: error: training 'pair' stopped at epoch 1, step 1: the loss of decoder 'dec' became inf"),
+                "\(result.standardError)")
+    }
+
+    /// SGD with lr 1e6 overflows the decoder's loss; clip_value bounds every step, so the same
+    /// run stays finite.
+    @Test func clippingKeepsADivergingPairingFinite() {
+        let work = temporaryDirectory("pair")
+        let diverging = pairingProgram("autoencoder", directory: work + "/a", epochs: 2)
+            .replacingOccurrences(of: "adam(lr: 0.01)", with: "sgd(lr: 1e6)")
+        let failed = nnet("run", writeProgram(diverging))
+        #expect(failed.exitCode == .trainingFailed)
+        #expect(failed.standardError.contains("error: training 'pair' stopped at epoch 1, step "), "\(failed.standardError)")
+        let clipped = nnet("run", writeProgram(diverging.replacingOccurrences(of: "/a\"", with: "/b\"")
+            .replacingOccurrences(of: "checkpoint_steps: 2", with: "checkpoint_steps: 2, clip_value: 1e-9")))
+        #expect(clipped.exitCode == .success, "\(clipped.standardError)")
+        let checkpoint = CheckpointDirectory.self
+        let saved = try? checkpoint.init(work + "/b", create: false).newest().found?.checkpoint
+        #expect(saved?.settings.first { $0.key == "clip_value" }?.value == "1e-09")
+    }
+}
