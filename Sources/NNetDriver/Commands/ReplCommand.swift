@@ -22,7 +22,7 @@ public final class ReplSession {
     let interpreter: Interpreter
     let console: Console
     private var entryCount = 0
-    static let statementKeywords: Set<String> = ["let", "data", "model", "train", "evaluate", "predict", "print", "save", "load"]
+    static let statementKeywords = Set(Parser.statementKeywords)
 
     public init(seed: UInt64?, console: Console) {
         var options = InterpreterOptions()
@@ -60,6 +60,7 @@ public final class ReplSession {
       data d = blobs(n: 200)          define a dataset
       model m { input [2] … }         define a model (shown with: m)
       train m on d { loss: … }        train; evaluate m on d.test; predict m on d
+      gan p { generator: g, discriminator: d }   pair models (also vae, autoencoder); sample p to "p.png"
       m, d.train, m.dense_1.weight    show a model summary, a dataset, a parameter
       1/255 * 3                       evaluate an expression
     Names may be redefined. 'exit' or ctrl-D leaves.

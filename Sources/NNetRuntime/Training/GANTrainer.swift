@@ -75,8 +75,10 @@ public final class GANTrainer {
     let useReference: Bool
     /// Generator: forward, then backward from the gradient the discriminator hands back.
     private let generatorExecutor: Executor
-    /// Discriminator step on [real; fake] with targets [1; 0].
+    /// Discriminator step: one run on real samples (target 1), one on generated ones (target 0).
     private let discriminatorExecutor: Executor
+    /// The discriminator's parameter gradients from the real batch, added to the generated batch's.
+    private let realGradients: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     private let throughDiscriminator: Executor
     private let generatorOptimizer: Optimizer
@@ -100,18 +102,24 @@ public final class GANTrainer {
         generatorExecutor = Executor(graph: GraphBuilder.backpropagation(generator.model), batchCapacity: batch,
                                      parameters: generator.parameters, seed: configuration.seed &+ 11, useReference: useReference)
         discriminatorExecutor = Executor(graph: GraphBuilder.training(d, loss: loss, targetShape: d.outputShape),
-                                         batchCapacity: 2 * batch, parameters: discriminator.parameters,
+                                         batchCapacity: batch, parameters: discriminator.parameters,
                                          seed: configuration.seed &+ 13, useReference: useReference)
         let through = GraphBuilder.training(d, loss: loss, targetShape: d.outputShape, inputGradient: true)
         throughDiscriminator = Executor(graph: through, batchCapacity: batch, parameters: discriminator.parameters,
                                         seed: configuration.seed &+ 17, useReference: useReference,
                                         keep: [through.inputGradient!], parameterGradients: false)
+        // The frozen discriminator normalises the generated batch with its statistics, as in its
+        // own step, but only its own step moves its running statistics.
+        throughDiscriminator.updatesRunningStatistics = false
         generatorOptimizer = Optimizer(configuration.generatorOptimizer, parameters: generator.parameters)
         discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
+        realGradients = .allocate(capacity: max(discriminator.parameters.totalCount, 1))
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
     }
+
+    deinit { realGradients.deallocate() }
 
     /// Fills `count` rows of noise vectors.
     func fillNoise(_ buffer: UnsafeMutablePointer<Float>, rows: Int, generator random: inout SeededGenerator) {
@@ -136,7 +144,9 @@ public final class GANTrainer {
             random.shuffle(&order)
             var lossD: Double = 0, lossG: Double = 0, realScore: Double = 0, fakeScore: Double = 0
             for step in 0..<steps {
-                // Discriminator: real rows then generated rows, targets realLabel and 0.
+                // Discriminator: a batch of real samples (target realLabel), then a batch of generated
+                // ones (target 0), as separate batches so that batch_norm never mixes their statistics
+                // (the DCGAN recipe); one update with the sum of both gradients.
                 var stepLossD: Float = 0
                 for repetition in 0..<configuration.discriminatorSteps {
                     let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
@@ -148,23 +158,35 @@ public final class GANTrainer {
                                                               count: sampleSize)
                         }
                     }
+                    for row in 0..<batch { target[row] = configuration.realLabel }
+                    discriminatorExecutor.run(rows: batch)
+                    let lossReal = discriminatorExecutor.loss
+                    let realScores = discriminatorExecutor.buffer(dGraph.output)
+                    var real: Float = 0
+                    for row in 0..<batch { real += realScores[row] }
+                    let parameters = discriminator.parameters
+                    for (index, gradient) in gradients.enumerated() {
+                        guard let gradient else { continue }
+                        (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
+                    }
                     fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
+                    // Training-mode statistics, but only the generator's own step moves its running ones.
+                    generatorExecutor.updatesRunningStatistics = false
                     generatorExecutor.runForward(rows: batch)
-                    (input + batch * sampleSize).update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
-                    for row in 0..<batch {
-                        target[row] = configuration.realLabel
-                        target[batch + row] = 0
+                    generatorExecutor.updatesRunningStatistics = true
+                    input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                    for row in 0..<batch { target[row] = 0 }
+                    discriminatorExecutor.run(rows: batch)
+                    stepLossD = lossReal + discriminatorExecutor.loss
+                    for (index, gradient) in gradients.enumerated() {
+                        guard let gradient else { continue }
+                        Kernels.add(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
+                                    count: parameters.infos[index].count)
                     }
-                    discriminatorExecutor.run(rows: 2 * batch)
-                    // The loss is a mean over 2·batch rows: report it as BCE(real) + BCE(fake).
-                    stepLossD = 2 * discriminatorExecutor.loss
                     discriminatorOptimizer.apply(gradients: gradients)
-                    let scores = discriminatorExecutor.buffer(dGraph.output)
-                    var real: Float = 0, fake: Float = 0
-                    for row in 0..<batch {
-                        real += scores[row]
-                        fake += scores[batch + row]
-                    }
+                    let fakeScores = discriminatorExecutor.buffer(dGraph.output)
+                    var fake: Float = 0
+                    for row in 0..<batch { fake += fakeScores[row] }
                     realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
                     fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
                 }
