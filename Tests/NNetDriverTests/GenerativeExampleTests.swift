@@ -48,8 +48,25 @@ import NNetRuntime
         #expect(events.count == 4 && events.allSatisfy { $0.contains("\"loss_d\"") && $0.contains("\"d_fake\"") })
     }
 
-    @Test func vaeLearnsAndReportsBothLossTerms() throws {
-        let (program, output) = try prepare("vae", epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
+    @Test func dcganTrainsWithBatchNormAndWritesSampleGrids() throws {
+        let (program, output) = try prepare("dcgan", epochs: ("epochs: 5, batch: 128", "epochs: 3, batch: 64"))
+        let result = nnet("run", program)
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        let lossD = epochValues("loss_d", in: result.standardOutput)
+        let lossG = epochValues("loss_g", in: result.standardOutput)
+        let realScores = epochValues("D(real)", in: result.standardOutput)
+        let fakeScores = epochValues("D(fake)", in: result.standardOutput)
+        #expect(lossD.count == 3 && (lossD + lossG).allSatisfy { $0.isFinite && $0 > 0 }, "\(result.standardOutput)")
+        #expect(zip(realScores, fakeScores).allSatisfy { $0 > $1 }, "\(result.standardOutput)")
+        #expect(fakeScores.allSatisfy { $0 > 0.001 })
+        for epoch in 1...3 { #expect(isPNG(output + "/dcgan_epoch_\(epoch).png")) }
+        #expect(isPNG(output + "/dcgan_samples.png"))
+        #expect(FileManager.default.fileExists(atPath: output + "/dcgan_generator.weights"))
+    }
+
+    @Test(arguments: ["vae", "vae_mlp"])
+    func vaeLearnsAndReportsBothLossTerms(example: String) throws {
+        let (program, output) = try prepare(example, epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
         let result = nnet("run", program)
         #expect(result.exitCode == .success, "\(result.standardError)")
         let losses = epochValues("loss", in: result.standardOutput)
@@ -58,17 +75,20 @@ import NNetRuntime
         #expect(losses[4] < 0.8 * losses[0], "the negative ELBO falls: \(losses)")
         #expect(divergences.prefix(5).allSatisfy { $0 > 0 }, "the KL term is positive")
         #expect(result.standardOutput.contains("evaluate fashion_vae on fashion.test: loss"))
-        #expect(isPNG(output + "/vae_samples.png"))
-        #expect(isPNG(output + "/vae_reconstructions_5.png"))
+        #expect(isPNG(output + "/\(example)_samples.png"))
+        #expect(isPNG(output + "/\(example)_reconstructions_5.png"))
     }
 
-    @Test func autoencoderReconstructs() throws {
-        let (program, output) = try prepare("autoencoder", epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
+    @Test(arguments: ["autoencoder", "autoencoder_mlp"])
+    func autoencoderReconstructs(example: String) throws {
+        let (program, output) = try prepare(example, epochs: ("epochs: 10, batch: 128", "epochs: 5, batch: 64"))
         let result = nnet("run", program)
         #expect(result.exitCode == .success, "\(result.standardError)")
-        let losses = epochValues("loss", in: result.standardOutput)
-        #expect(losses.count >= 5 && losses[4] < 0.7 * losses[0], "\(losses)")
-        #expect(isPNG(output + "/ae_reconstructions_5.png"))
+        let losses = epochValues("loss", in: result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("fashion_ae") }
+            .joined(separator: "\n"))
+        #expect(losses.count == 5 && losses[4] < 0.7 * losses[0], "\(losses)")
+        let prefix = example == "autoencoder" ? "ae" : "ae_mlp"
+        #expect(isPNG(output + "/\(prefix)_reconstructions_5.png"))
     }
 
     @Test func mismatchedPairingsAreRejectedBeforeTraining() {

@@ -44,7 +44,7 @@ public final class ReplSession {
     private var entryCount = 0
     /// The last entry Ctrl-C stopped, for `:resume`.
     private var interruptedEntry: SourceFile?
-    static let statementKeywords: Set<String> = ["let", "data", "model", "train", "evaluate", "predict", "print", "save", "load"]
+    static let statementKeywords = Set(Parser.statementKeywords)
 
     public init(seed: UInt64?, console: Console) {
         var options = InterpreterOptions()
@@ -106,6 +106,7 @@ public final class ReplSession {
       data d = blobs(n: 200)          define a dataset
       model m { input [2] … }         define a model (shown with: m)
       train m on d { loss: … }        train; evaluate m on d.test; predict m on d
+      gan p { generator: g, discriminator: d }   pair models (also vae, autoencoder); sample p to "p.png"
       m, d.train, m.dense_1.weight    show a model summary, a dataset, a parameter
       1/255 * 3                       evaluate an expression
     Names may be redefined. ctrl-C stops training after its current step (saving a checkpoint

@@ -45,6 +45,11 @@ extension Interpreter {
             ParameterSpec("length", expects: "the number of time steps", required: true),
             ParameterSpec("noise", expects: "the standard deviation of Gaussian noise"),
         ] + preprocessingParameters),
+        "samples": Signature("dataset 'samples'", [
+            ParameterSpec("from", expects: "a gan (its generator draws them) or a vae (its decoder, from the prior)",
+                          required: true, positional: true),
+            ParameterSpec("n", expects: "the number of samples", required: true),
+        ] + preprocessingParameters),
         "waves": Signature("dataset 'waves'", [
             ParameterSpec("n", expects: "the number of sequences", required: true),
             ParameterSpec("length", expects: "the number of time steps", required: true),
@@ -66,6 +71,7 @@ extension Interpreter {
                 help: closestMatch(to: callee.name, in: Array(Interpreter.constructors.keys)).map { "did you mean '\($0)'?" }
                     ?? "constructors: \(Interpreter.constructors.keys.sorted().joined(separator: ", "))")])
         }
+        unlabelledDatasets.remove(name)
         do throws(Diagnostic) {
             let bound = try Binder.bind(arguments, to: signature, at: value.range)
             let seed = UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0))
@@ -145,6 +151,8 @@ extension Interpreter {
                     ? try Synthetic.sine(n: n, length: length, noise: noise, seed: seed)
                     : try Synthetic.waves(n: n, length: length, classes: classes, noise: noise, seed: seed)
                 return DatasetGroup(name: name, splits: [("train", data)])
+            case "samples":
+                return try generatedSamples(bound, seed: seed, name: name)
             default:
                 return nil
             }

@@ -200,19 +200,14 @@ extension Interpreter {
         } catch {
             throw StatementFailure.diagnostics([error])
         }
-        let generator: ModelInstance?
-        let noise: NoiseKind
-        if let gan = gans[name.name] {
-            generator = models[gan.generator]?.instance
-            noise = gan.noise
-        } else if let vae = vaes[name.name] {
-            generator = models[vae.decoder]?.instance
-            noise = .normal
-        } else {
-            throw StatementFailure.diagnostics([unknownName(name.name, at: name.range, kind: "gan or vae",
-                                                            candidates: Array(gans.keys) + Array(vaes.keys))])
+        let source: (generator: ModelInstance?, noise: NoiseKind)
+        do throws(Diagnostic) {
+            source = try generativeSource(name.name, at: name.range)
+        } catch {
+            throw StatementFailure.diagnostics([error])
         }
-        guard let generator else { return }
+        guard let generator = source.generator else { return }
+        let noise = source.noise
         do {
             try writeGrid(GANTrainer.sample(generator, noise: noise, count: count, seed: seed), shape: generator.model.outputShape,
                           count: count, to: path)
@@ -220,6 +215,43 @@ extension Interpreter {
         } catch {
             throw StatementFailure.diagnostics([.error("io-error", "\(error)", at: pathExpr.range)])
         }
+    }
+
+    /// What draws samples for `name`: a GAN's generator with its noise, or a VAE's decoder fed
+    /// from the prior N(0, I). The instance is nil in check mode.
+    func generativeSource(_ name: String, at range: SourceRange) throws(Diagnostic) -> (generator: ModelInstance?, noise: NoiseKind) {
+        if let gan = gans[name] { return (models[gan.generator]?.instance, gan.noise) }
+        if let vae = vaes[name], vae.variational { return (models[vae.decoder]?.instance, .normal) }
+        if vaes[name] != nil {
+            throw .error("type-mismatch", "autoencoder '\(name)' has no prior to sample from", at: range,
+                         help: "declare it as a 'vae' to sample from its decoder")
+        }
+        throw unknownName(name, at: range, kind: "gan or vae", candidates: Array(gans.keys) + Array(vaes.keys))
+    }
+
+    /// `data generated = samples(fashion_gan, n: 1000)`: a dataset of `n` images drawn when the
+    /// statement runs (inference mode, noise from `seed:`), with no targets: for classifying
+    /// or evaluating what a generator makes.
+    func generatedSamples(_ bound: BoundArguments, seed: UInt64, name: String) throws(Diagnostic) -> DatasetGroup? {
+        let value = bound["from"]!
+        guard case .symbol(let sourceName) = value.kind else {
+            throw .error("type-mismatch", "'samples' needs the name of a gan or vae, found \(value.kindName) '\(value)'", at: value.range)
+        }
+        let count = try bound.integer("n", minimum: 1)
+        let source = try generativeSource(sourceName, at: value.range)
+        let sampleSize = (gans[sourceName].map { models[$0.generator] } ?? vaes[sourceName].map { models[$0.decoder] })??
+            .lowered.outputShape.reduce(1, *) ?? 1
+        if count > Int(Int32.max) / max(sampleSize, 1) {
+            throw .error("tensor-too-large", "\(count) samples of \(sampleSize) values are more than 2^31 - 1 values",
+                         at: bound["n"]!.range)
+        }
+        if options.checkOnly { return nil }
+        guard let generator = source.generator else { return nil }
+        let images = GANTrainer.sample(generator, noise: source.noise, count: count, seed: seed)
+        unlabelledDatasets.insert(name)
+        let data = Dataset(name: name, featureShape: generator.model.outputShape, features: images, targetShape: [],
+                           targets: [Float](repeating: 0, count: count))
+        return DatasetGroup(name: name, splits: [("train", data)])
     }
 
     /// Writes images of `shape` ([h, w, c], [h, w] or a square [n]) as a PNG grid.

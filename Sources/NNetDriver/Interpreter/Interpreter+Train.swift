@@ -247,36 +247,44 @@ extension Interpreter {
 
     func predict(_ modelName: Identifier, on datasetExpr: Expr, arguments: [Argument], statement: Statement) throws {
         let entry = try modelEntry(modelName)
-        let count: Int
+        let count: Int, summary: Bool
         do throws(Diagnostic) {
             let evaluated = try arguments.map { argument throws(Diagnostic) in
                 EvaluatedArgument(label: argument.label, value: try Evaluator.evaluate(argument.value, in: constants))
             }
             let bound = try Binder.bind(evaluated, to: Signature("predict", [
                 ParameterSpec("count", expects: "how many samples to show", positional: true),
+                ParameterSpec("summary", expects: "true to print how the predicted classes spread instead of each sample"),
             ]), at: statement.range)
             count = try bound.integer("count", default: 5, minimum: 1)
+            summary = try bound.bool("summary", default: false)
+            if summary { try requireClassifier(entry.lowered, at: bound["summary"]!.range) }
         } catch {
             throw StatementFailure.diagnostics([error])
         }
         guard let (data, name) = try dataset(datasetExpr), let instance = entry.instance else { return }
-        try checkCompatibility(entry.lowered, nil, data, name, at: datasetExpr.range)
+        let labelled = !unlabelledDatasets.contains(name.split(separator: ".").first.map(String.init) ?? name)
+        if labelled { try checkCompatibility(entry.lowered, nil, data, name, at: datasetExpr.range) }
         let outputs = Evaluation.predict(instance, on: data, count: count)
+        if summary { return printClassSummary(outputs, model: modelName.name, dataset: name) }
         console.line("predict \(modelName.name) on \(name):")
         for (i, output) in outputs.enumerated() {
-            let target = Array(data.targets[i * max(data.targetSize, 1) ..< (i + 1) * max(data.targetSize, 1)])
+            let target = labelled ? Array(data.targets[i * max(data.targetSize, 1) ..< (i + 1) * max(data.targetSize, 1)]) : nil
             console.line("  [\(i)] " + describePrediction(output, target: target, model: entry.lowered, data: data))
         }
     }
 
-    private func describePrediction(_ output: [Float], target: [Float], model: LoweredModel, data: Dataset) -> String {
+    /// One sample's prediction, beside its target when the dataset has one.
+    private func describePrediction(_ output: [Float], target: [Float]?, model: LoweredModel, data: Dataset) -> String {
         if output.count > 1, model.finalActivation == .softmax || data.classCount != nil {
             let best = output.indices.max { output[$0] < output[$1] } ?? 0
-            let truth = data.hasClassLabels ? Int(target[0]) : (target.indices.max { target[$0] < target[$1] } ?? 0)
             let probability = model.finalActivation == .softmax ? String(format3(output[best])) : nil
-            return "class \(best)" + (probability.map { " (p \($0))" } ?? "") + ", label \(truth)"
+            let label = target.map { target in
+                ", label \(data.hasClassLabels ? Int(target[0]) : (target.indices.max { target[$0] < target[$1] } ?? 0))"
+            }
+            return "class \(best)" + (probability.map { " (p \($0))" } ?? "") + (label ?? "")
         }
-        return "prediction \(formatValues(output)), target \(formatValues(target))"
+        return "prediction \(formatValues(output))" + (target.map { ", target \(formatValues($0))" } ?? "")
     }
 }
 

@@ -145,7 +145,8 @@ extension Interpreter {
     /// `evaluate NAME on data` for a vae or autoencoder.
     func evaluateVAE(_ entry: VAEEntry, on datasetExpr: Expr) throws {
         guard let (data, name) = try dataset(datasetExpr) else { return }
-        let trainer = entry.trainer ?? models[entry.encoder]?.instance.flatMap { encoder in
+        // Built from the models as they are now (the REPL may have redefined one since training).
+        let trainer = models[entry.encoder]?.instance.flatMap { encoder in
             models[entry.decoder]?.instance.map { decoder in
                 VAETrainer(encoder: encoder, decoder: decoder, configuration: VAEConfiguration(
                     name: entry.name.name, variational: entry.variational, reconstruction: entry.reconstruction, beta: entry.beta,

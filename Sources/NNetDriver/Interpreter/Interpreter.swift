@@ -48,6 +48,8 @@ public final class Interpreter {
     var models: [String: ModelEntry] = [:]
     var gans: [String: GANEntry] = [:]
     var vaes: [String: VAEEntry] = [:]
+    /// Datasets without targets (`samples(...)`): predictions are shown without labels.
+    var unlabelledDatasets: Set<String> = []
     /// Checkpoint directories of the `train` statements run so far (one statement each).
     var checkpointDirectories: [String: SourceRange] = [:]
     /// Whether the last `execute` stopped because of Ctrl-C or SIGTERM (exit code 130).

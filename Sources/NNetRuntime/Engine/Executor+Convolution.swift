@@ -128,13 +128,15 @@ extension Executor {
         let x = UnsafePointer(buffer(node.inputs[0]))
         let (runningMean, runningVariance) = (buffer(node.inputs[1]), buffer(node.inputs[2]))
         let (mean, invStd) = (state, state + columns)
+        // Momentum 1 keeps the running statistics exactly: 1·r + 0·batch.
+        let momentum = updatesRunningStatistics ? a.momentum : 1
         switch (a.training, useReference) {
         case (true, true):
-            Reference.batchNormTraining(x, rows: rows, columns: columns, epsilon: a.epsilon, momentum: a.momentum,
+            Reference.batchNormTraining(x, rows: rows, columns: columns, epsilon: a.epsilon, momentum: momentum,
                                         runningMean: runningMean, runningVariance: runningVariance,
                                         output: buffer(node.id), mean: mean, inverseStd: invStd)
         case (true, false):
-            Kernels.batchNormTraining(x, rows: rows, columns: columns, epsilon: a.epsilon, momentum: a.momentum,
+            Kernels.batchNormTraining(x, rows: rows, columns: columns, epsilon: a.epsilon, momentum: momentum,
                                       runningMean: runningMean, runningVariance: runningVariance,
                                       output: buffer(node.id), mean: mean, inverseStd: invStd)
         case (false, true):

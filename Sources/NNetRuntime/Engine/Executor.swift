@@ -23,6 +23,9 @@ public final class Executor {
     public private(set) var batchSize = 0
     /// Multiplies the loss and its gradient (a VAE sums its reconstruction loss over each sample).
     public var lossScale: Float = 1
+    /// false: batch_norm still normalises with the batch's statistics but leaves the running ones
+    /// alone (a GAN's generator step through its frozen discriminator).
+    public var updatesRunningStatistics = true
 
     /// Plans `graph` (fused, with buffer reuse; unfused with the reference kernels) and allocates
     /// its arena once. `keep` lists extra nodes whose values are read after a run. Without

@@ -89,8 +89,10 @@ public final class GANTrainer {
     let useReference: Bool
     /// Generator: forward, then backward from the gradient the discriminator hands back.
     let generatorExecutor: Executor
-    /// Discriminator step on [real; fake] with targets [1; 0].
+    /// Discriminator step: one run on real samples (target 1), one on generated ones (target 0).
     let discriminatorExecutor: Executor
+    /// The discriminator's parameter gradients from the real batch, added to the generated batch's.
+    private let realGradients: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
     let generatorOptimizer: Optimizer
@@ -124,18 +126,24 @@ public final class GANTrainer {
         generatorExecutor = Executor(graph: GraphBuilder.backpropagation(generator.model), batchCapacity: batch,
                                      parameters: generator.parameters, seed: configuration.seed &+ 11, useReference: useReference)
         discriminatorExecutor = Executor(graph: GraphBuilder.training(d, loss: loss, targetShape: d.outputShape),
-                                         batchCapacity: 2 * batch, parameters: discriminator.parameters,
+                                         batchCapacity: batch, parameters: discriminator.parameters,
                                          seed: configuration.seed &+ 13, useReference: useReference)
         let through = GraphBuilder.training(d, loss: loss, targetShape: d.outputShape, inputGradient: true)
         throughDiscriminator = Executor(graph: through, batchCapacity: batch, parameters: discriminator.parameters,
                                         seed: configuration.seed &+ 17, useReference: useReference,
                                         keep: [through.inputGradient!], parameterGradients: false)
+        // The frozen discriminator normalises the generated batch with its statistics, as in its
+        // own step, but only its own step moves its running statistics.
+        throughDiscriminator.updatesRunningStatistics = false
         generatorOptimizer = Optimizer(configuration.generatorOptimizer, parameters: generator.parameters)
         discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
+        realGradients = .allocate(capacity: max(discriminator.parameters.totalCount, 1))
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
     }
+
+    deinit { realGradients.deallocate() }
 
     /// Fills `count` rows of noise vectors.
     func fillNoise(_ buffer: UnsafeMutablePointer<Float>, rows: Int, generator random: inout SeededGenerator) {
@@ -171,44 +179,61 @@ public final class GANTrainer {
             while position.batchIndex < steps {
                 let step = position.batchIndex
                 if stopRequested() { throw interruption(data: data, observer: observer) }
-                // Discriminator: real rows then generated rows, targets realLabel and 0.
+                // Discriminator: a batch of real samples (target realLabel), then a batch of generated
+                // ones (target 0), as separate batches so that batch_norm never mixes their statistics
+                // (the DCGAN recipe); one update with the sum of both gradients.
                 var stepLossD: Float = 0
+                let parameters = discriminator.parameters
+                var generatorDropout = generatorExecutor.randomGenerator
                 for repetition in 0..<configuration.discriminatorSteps {
                     let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
                     let input = discriminatorExecutor.buffer(dGraph.input)
                     let target = discriminatorExecutor.buffer(dGraph.target!)
                     for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
-                    let generatorDropout = generatorExecutor.randomGenerator
-                    fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
-                    generatorExecutor.runForward(rows: batch)
-                    (input + batch * sampleSize).update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
-                    for row in 0..<batch {
-                        target[row] = configuration.realLabel
-                        target[batch + row] = 0
+                    for row in 0..<batch { target[row] = configuration.realLabel }
+                    let realDropout = discriminatorExecutor.randomGenerator
+                    discriminatorExecutor.run(rows: batch)
+                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: realDropout)
+                    let lossReal = discriminatorExecutor.loss
+                    let realScores = discriminatorExecutor.buffer(dGraph.output)
+                    var real: Float = 0
+                    for row in 0..<batch { real += realScores[row] }
+                    for (index, gradient) in gradients.enumerated() {
+                        guard let gradient else { continue }
+                        (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
                     }
+                    // The last repetition's z is also the generator step's: its forward pass is that
+                    // step's, so it alone moves the generator's running statistics.
+                    let generatorsOwnPass = repetition == configuration.discriminatorSteps - 1
+                    generatorDropout = generatorExecutor.randomGenerator
+                    fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
+                    generatorExecutor.updatesRunningStatistics = generatorsOwnPass
+                    generatorExecutor.runForward(rows: batch)
+                    generatorExecutor.updatesRunningStatistics = true
                     try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
-                    let discriminatorDropout = discriminatorExecutor.randomGenerator
-                    discriminatorExecutor.run(rows: 2 * batch)
-                    // The loss is a mean over 2·batch rows: report it as BCE(real) + BCE(fake).
-                    stepLossD = 2 * discriminatorExecutor.loss
-                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: 2 * batch,
-                                  dropout: discriminatorDropout)
+                    input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                    for row in 0..<batch { target[row] = 0 }
+                    let fakeDropout = discriminatorExecutor.randomGenerator
+                    discriminatorExecutor.run(rows: batch)
+                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: fakeDropout)
+                    stepLossD = lossReal + discriminatorExecutor.loss
+                    for (index, gradient) in gradients.enumerated() {
+                        guard let gradient else { continue }
+                        Kernels.add(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
+                                    count: parameters.infos[index].count)
+                    }
                     discriminatorOptimizer.apply(gradients: gradients)
                     try checkParameters(discriminator)
-                    let scores = discriminatorExecutor.buffer(dGraph.output)
-                    var real: Float = 0, fake: Float = 0
-                    for row in 0..<batch {
-                        real += scores[row]
-                        fake += scores[batch + row]
-                    }
+                    let fakeScores = discriminatorExecutor.buffer(dGraph.output)
+                    var fake: Float = 0
+                    for row in 0..<batch { fake += fakeScores[row] }
                     sums.realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
                     sums.fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
                 }
-                // Generator: through the discriminator (not updated) into the generator.
-                let generatorDropout = generatorExecutor.randomGenerator
-                fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
-                generatorExecutor.runForward(rows: batch)
-                try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
+                // Generator: on the same z as the last discriminator step (as PyTorch's and Keras'
+                // DCGAN tutorials do). The generator has not changed since that forward pass, so its
+                // activations are still in the executor's buffers: only the pass through the
+                // discriminator (not updated) and the generator's backward pass remain.
                 throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
                                                                  count: batch * sampleSize)
                 let target = throughDiscriminator.buffer(tGraph.target!)
@@ -218,10 +243,10 @@ public final class GANTrainer {
                 throughDiscriminator.run(rows: batch)
                 try checkThroughDiscriminator(rows: batch, dropout: throughDropout)
                 let seed = generatorExecutor.buffer(gGraph.target!)
-                let inputGradient = throughDiscriminator.buffer(tGraph.inputGradient!)
                 // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
                 let sign: Float = configuration.loss == .minimax ? -1 : 1
-                for i in 0..<batch * sampleSize { seed[i] = sign * inputGradient[i] }
+                seed.update(from: throughDiscriminator.buffer(tGraph.inputGradient!), count: batch * sampleSize)
+                if sign != 1 { Kernels.scale(seed, by: sign, count: batch * sampleSize) }
                 generatorExecutor.runBackward()
                 try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
                               dropout: generatorDropout, checkLoss: false)
