@@ -16,6 +16,9 @@ public enum Step: Sendable, Equatable {
     case denseInputGradient(matmulGradient: NodeID, activationGradient: NodeID)
     /// A loss and its gradient from one kernel call (softmax/sigmoid cross-entropy included).
     case lossAndGradient(loss: NodeID, gradient: NodeID)
+    /// dX = maxpool'(dY) ⊙ f'(y): the input gradient of a max pool and the gradient of the
+    /// activation y = f(z) feeding it, in one pass written into the activation gradient's buffer.
+    case poolInputGradient(poolGradient: NodeID, activationGradient: NodeID)
 
     /// The node whose buffer holds the step's result.
     public var output: NodeID {
@@ -24,6 +27,7 @@ public enum Step: Sendable, Equatable {
         case .dense(_, _, _, let output): return output
         case .denseInputGradient(_, let node): return node
         case .lossAndGradient(_, let gradient): return gradient
+        case .poolInputGradient(_, let node): return node
         }
     }
 }
@@ -47,6 +51,8 @@ public struct Plan: Sendable {
     public let firstBackwardStep: Int
     /// Whether nodes were fused (false: the reference plan, one step per node).
     public let fused: Bool
+    /// Column matrices kept from conv2d forward passes for their weight gradients.
+    public let savedColumns: SavedColumns
 }
 
 public struct BufferLifetime: Sendable, Equatable {

@@ -53,6 +53,9 @@ enum PlanDescription {
                     2 * rows(graph[matmulGradient]) * w.shape[0] * w.shape[1])
         case .lossAndGradient(let loss, let gradient):
             return ("\(graph[loss].op.name) with gradient", "%\(loss), %\(gradient)", 0)
+        case .poolInputGradient(let poolGradient, let activationGradient):
+            guard case .activationGradient(let kind) = graph[activationGradient].op else { return ("", "", 0) }
+            return ("\(graph[poolGradient].op.name) ⊙ \(kind)'", "%\(poolGradient)…%\(activationGradient)", 0)
         }
     }
 }

@@ -110,6 +110,8 @@ struct ConvolutionAllocationTests {
         let few = try allocationsForOneEpoch(samples: 32, reference: reference)       // 2 steps
         let many = try allocationsForOneEpoch(samples: 32 * 10, reference: reference) // 20 steps
         #expect(few > 0, "the counter must see the setup's allocations")
-        #expect(many == few, "18 more steps made \(many - few) more allocations")
+        // Counts vary by one between identical runs in either direction (as in the recurrent
+        // allocation test; seen here with both kernels): one allocation per step would add 18.
+        #expect(abs(many - few) <= 1, "18 more steps made \(many - few) more allocations")
     }
 }
