@@ -4,22 +4,24 @@
 #   {"workload": "w2", "framework": "torch", "threads": 1, "seconds_per_epoch": 3.1, "metric": "test_accuracy", "value": 0.85}
 # See Benchmarks/README.md for the workloads and the measured figures.
 #
-# Usage: Benchmarks/run_peers.sh [--workloads w1,w2,w3,w5,w6] [--threads 1,2] [--frameworks nnet,torch,keras,jax]
-#                                [--epochs N] [--no-install]
-#   --epochs     overrides the peers' epochs (W1: steps); nnet runs what its .nnet file says (W1 1000, W2/W3 5)
-#   --no-install skips creating/updating Benchmarks/.venv
+# Usage: Benchmarks/run_peers.sh [--workloads w1,w2,w3,w4,w5,w6,w7] [--threads 1,2]
+#                                [--frameworks nnet,torch,keras,jax] [--epochs N] [--no-install]
+#   --epochs     overrides the peers' epochs (W1: steps); nnet runs what its .nnet file says
+#                (W1 1000 steps, W2/W3/W7 5 epochs, W4/W5/W6 3)
+#   --no-install skips creating/updating the venv
 # Environment: NNET (the nnet binary; default .build/release/nnet, skipped when missing),
-#              FASHION_MNIST (default /usr/share/datasets/fashion-mnist), PYTHON (default python3).
+#              FASHION_MNIST (default /usr/share/datasets/fashion-mnist), PYTHON (default python3),
+#              PEERS_VENV (the peers' venv; default Benchmarks/.venv).
 # Each run is pinned to the first N cores with taskset, on top of each framework's own thread settings;
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset. Framework logs go to ${TMPDIR:-/tmp}/nnet-peers/.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-venv=$here/.venv
+venv=${PEERS_VENV:-$here/.venv}
 nnet=${NNET:-$root/.build/release/nnet}
 logs=${TMPDIR:-/tmp}/nnet-peers
-workloads=w1,w2,w3,w5,w6
+workloads=w1,w2,w3,w4,w5,w6,w7
 threads_list=1,2
 frameworks=nnet,torch,keras,jax
 epochs=
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
         --frameworks) frameworks=$2; shift 2 ;;
         --epochs) epochs=$2; shift 2 ;;
         --no-install) install=0; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "run_peers.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -70,18 +72,26 @@ nnet_file() {
         w1) echo "$here/workloads/w1_logistic.nnet" ;;
         w2) echo "$here/workloads/w2_mlp.nnet" ;;
         w3) echo "$here/workloads/w3_mlp_wide.nnet" ;;
-        *) echo "" ;;  # W5 (GAN) and W6 (VAE) have no nnet program yet
+        w4) echo "$here/workloads/w4_cnn.nnet" ;;
+        w5) echo "$here/workloads/w5_gan.nnet" ;;
+        w6) echo "$here/workloads/w6_vae.nnet" ;;
+        w7) echo "$here/workloads/w7_lstm.nnet" ;;
+        *) echo "" ;;
     esac
 }
 
-# Prints nnet's JSON lines from its --log events: median epoch seconds, W1's loop µs/step, accuracy.
+# Prints nnet's JSON lines from its --log events, with the peers' metric names: median epoch
+# seconds; W1's loop µs/step and final train loss/accuracy; the classifiers' (W2-W4) last epoch's
+# train loss and test accuracy; the GAN's (W5) last epoch's mean D and G losses (`loss_d`, `loss_g`
+# in its epoch metrics: D's is the sum of its real and fake cross-entropies, as the peers report);
+# the VAE's (W6) first epoch's loss per sample; W7's train MSE from its final evaluation.
 summarise_nnet() {
     "$py" - "$1" "$2" "$3" <<'EOF'
 import json, statistics, sys
 log, workload, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 events = [json.loads(line) for line in open(log)]
 epochs = [e for e in events if e["event"] == "epoch"]
-evaluation = [e for e in events if e["event"] == "evaluate"][-1]
+evaluations = [e for e in events if e["event"] == "evaluate"]
 seconds = statistics.median(e["seconds"] for e in epochs)
 def emit(metric, value, per_epoch=seconds):
     print(json.dumps({"workload": workload, "framework": "nnet", "threads": threads,
@@ -89,11 +99,18 @@ def emit(metric, value, per_epoch=seconds):
 if workload == "w1":
     step = sum(e["seconds"] for e in epochs) / len(epochs)
     emit("loop_us_per_step", step * 1e6, step)
-    emit("train_loss", evaluation["loss"], step)
-    emit("train_accuracy", evaluation["metrics"]["accuracy"], step)
+    emit("train_loss", evaluations[-1]["loss"], step)
+    emit("train_accuracy", evaluations[-1]["metrics"]["accuracy"], step)
+elif workload == "w5":
+    emit("d_loss", epochs[-1]["metrics"]["loss_d"])
+    emit("g_loss", epochs[-1]["metrics"]["loss_g"])
+elif workload == "w6":
+    emit("loss_per_sample_epoch1", epochs[0]["loss"])
+elif workload == "w7":
+    emit("train_mse", evaluations[-1]["loss"])
 else:
     emit("train_loss", epochs[-1]["loss"])
-    emit("test_accuracy", evaluation["metrics"]["accuracy"])
+    emit("test_accuracy", evaluations[-1]["metrics"]["accuracy"])
 EOF
 }
 

@@ -21,8 +21,8 @@ import sys
 import numpy as np
 
 FASHION = os.environ.get("FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
-WORKLOADS = ("w1", "w2", "w3", "w5", "w6")
-DEFAULT_EPOCHS = {"w1": 1000, "w2": 5, "w3": 5, "w5": 3, "w6": 3}
+WORKLOADS = ("w1", "w2", "w3", "w4", "w5", "w6", "w7")
+DEFAULT_EPOCHS = {"w1": 1000, "w2": 5, "w3": 5, "w4": 3, "w5": 3, "w6": 3, "w7": 5}
 
 
 def setup(framework, description):
@@ -73,6 +73,13 @@ def _read_idx(path):
     dims = data[3]
     shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
     return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def fashion_images():
+    """fashion_mnist() with images as [count, 28, 28, 1] (height, width, channels), as nnet's
+    idx(..., flatten: false) gives them to a convolutional network."""
+    x_train, y_train, x_test, y_test = fashion_mnist()
+    return x_train.reshape(-1, 28, 28, 1), y_train, x_test.reshape(-1, 28, 28, 1), y_test
 
 
 def fashion_mnist():
@@ -158,6 +165,29 @@ def blobs(n, centers, seed, features=2, spread=1.0):
     x = np.array([[centres[label][k] + np.float32(spread) * random.normal() for k in range(features)]
                   for label in labels], dtype=np.float32)
     return x, np.array(labels, dtype=np.float32).reshape(n, 1)
+
+
+def sine(n, length, noise, seed):
+    """nnet's Synthetic.sine, step for step: (x float32 [n, length, 1], y float32 [n, 1]). Each wave
+    draws amplitude U(0.5, 1.5), period U(6, max(8, length / 2)) and phase U(0, 1) as float32, then
+    its `length` noisy samples (value(t) + noise·N(0, 1)); the target is the clean value(length).
+    value(t) = amplitude·float32(sin(2π(t / period + phase))) in double, as Swift computes it."""
+    random = SeededGenerator(seed)
+    noise = np.float32(noise)
+    x = np.empty((n, length, 1), np.float32)
+    y = np.empty((n, 1), np.float32)
+    for i in range(n):
+        amplitude = random.uniform(0.5, 1.5)
+        period = float(random.uniform(6, np.float32(max(8, length // 2))))
+        phase = float(np.float32(random.next() >> 40) * np.float32(2.0 ** -24))
+
+        def value(t):
+            return amplitude * np.float32(math.sin(2 * math.pi * (t / period + phase)))
+
+        for t in range(length):
+            x[i, t, 0] = value(t) + noise * random.normal()
+        y[i, 0] = value(length)
+    return x, y
 
 
 def _squared_distance(a, b):

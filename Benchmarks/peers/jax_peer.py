@@ -121,6 +121,95 @@ def classifier(sizes, batch):
     common.emit(args, "test_accuracy", accuracy, common.median(times))
 
 
+# nnet's he_normal: N(0, 2 / fan_in), not truncated (jax.nn.initializers.he_normal is truncated).
+# For an HWIO conv kernel fan_in is kh·kw·cin (the receptive field times the input axis).
+he_normal = jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal")
+
+
+def w4_cnn():
+    """Examples/cnn_classifier.nnet: conv 32 3x3 relu, maxpool 2, conv 64 3x3 relu, maxpool 2, flatten,
+    dense 128 relu, dense 10 (softmax fused into the loss); 'same' padding, NHWC images and HWIO
+    kernels (XLA's CPU layout, nnet's too); He-normal init for the ReLU layers, Glorot-uniform for the
+    last; Adam 1e-3, batch 64."""
+    x_train, y_train, x_test, y_test = (jnp.asarray(a) for a in common.fashion_images())
+    keys = jax.random.split(jax.random.key(0), 4)
+    params = [(he_normal(keys[0], (3, 3, 1, 32), jnp.float32), jnp.zeros(32, jnp.float32)),
+              (he_normal(keys[1], (3, 3, 32, 64), jnp.float32), jnp.zeros(64, jnp.float32)),
+              (he_normal(keys[2], (7 * 7 * 64, 128), jnp.float32), jnp.zeros(128, jnp.float32)),
+              (glorot(keys[3], (128, 10), jnp.float32), jnp.zeros(10, jnp.float32))]
+    optimizer = adam()
+
+    def conv_relu_pool(x, weight, bias):
+        x = jax.lax.conv_general_dilated(x, weight, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        x = jax.nn.relu(x + bias)
+        return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+
+    def logits(p, x):
+        x = conv_relu_pool(x, *p[0])
+        x = conv_relu_pool(x, *p[1])
+        return apply(p[2:], x.reshape(x.shape[0], -1))
+
+    def loss_fn(p, x, y):
+        return optax.softmax_cross_entropy_with_integer_labels(logits(p, x), y).mean()
+
+    @training_step
+    def step(carry, data, index):
+        p, s = carry
+        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
+        updates, s = optimizer.update(grads, s, p)
+        return (optax.apply_updates(p, updates), s), (loss,)
+
+    (params, _), times, means = run_epochs(step, (params, optimizer.init(params)), (x_train, y_train), 64, 1)
+    predict = jax.jit(logits)
+    correct = sum(int((predict(params, x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum())
+                  for i in range(0, len(x_test), 1000))
+    common.emit(args, "train_loss", float(means[-1][0]), common.median(times))
+    common.emit(args, "test_accuracy", correct / len(x_test), common.median(times))
+
+
+def w7_lstm():
+    """LSTM(64) -> dense 1 on nnet's sine(n: 2000, length: 50, noise: 0.1, seed: 1): Adam 3e-3,
+    batch 32, MSE. The LSTM is a `lax.scan` over time with Keras' and nnet's cell (gates i, f, g, o
+    from one [x, h]·W product; Glorot-uniform input kernel, orthogonal recurrent kernel, forget-gate
+    bias 1). Reports the final train MSE (all 2000 sequences, after training)."""
+    x, y = (jnp.asarray(a) for a in common.sine(2000, 50, 0.1, seed=1))
+    units = 64
+    keys = jax.random.split(jax.random.key(0), 3)
+    params = {"kernel": glorot(keys[0], (1, 4 * units), jnp.float32),
+              "recurrent": jax.nn.initializers.orthogonal()(keys[1], (units, 4 * units), jnp.float32),
+              "bias": jnp.zeros(4 * units, jnp.float32).at[units:2 * units].set(1.0),
+              "head": dense_params(keys[2], [units, 1])}
+    optimizer = adam(3e-3)
+
+    def predict(p, sequences):
+        inputs = jnp.swapaxes(sequences, 0, 1) @ p["kernel"] + p["bias"]  # [time, batch, 4·units]
+
+        def cell(state, projected):
+            h, c = state
+            gates = projected + h @ p["recurrent"]
+            i, f, g, o = jnp.split(gates, 4, axis=-1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), None
+
+        zeros = jnp.zeros((sequences.shape[0], units), jnp.float32)
+        (h, _), _ = jax.lax.scan(cell, (zeros, zeros), inputs)
+        return apply(p["head"], h)
+
+    def loss_fn(p, xb, yb):
+        return jnp.mean((predict(p, xb) - yb) ** 2)
+
+    @training_step
+    def step(carry, data, index):
+        p, s = carry
+        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
+        updates, s = optimizer.update(grads, s, p)
+        return (optax.apply_updates(p, updates), s), (loss,)
+
+    (params, _), times, _ = run_epochs(step, (params, optimizer.init(params)), (x, y), 32, 1)
+    common.emit(args, "train_mse", float(loss_fn(params, x, y)), common.median(times))
+
+
 def w5_gan():
     """GAN on Fashion-MNIST. Per batch: a D step on real and G(z), then a G step on the same z with
     the non-saturating loss -log D(G(z)). D outputs a logit; its sigmoid is fused into the loss."""
@@ -192,8 +281,10 @@ WORKLOADS = {
     "w1": w1_logistic,
     "w2": lambda: classifier([784, 32, 10], batch=32),
     "w3": lambda: classifier([784, 512, 256, 10], batch=128),
+    "w4": w4_cnn,
     "w5": w5_gan,
     "w6": w6_vae,
+    "w7": w7_lstm,
 }
 
 if __name__ == "__main__":

@@ -92,6 +92,48 @@ def classifier(sizes, batch):
     common.emit(args, "test_accuracy", accuracy, common.median(timer.times))
 
 
+# nnet's he_normal is an untruncated normal (Keras' HeNormal is truncated).
+he_normal = keras.initializers.VarianceScaling(scale=2.0, mode="fan_in", distribution="untruncated_normal")
+
+
+def w4_cnn():
+    """Examples/cnn_classifier.nnet with `fit`: conv 32 3x3 relu, maxpool 2, conv 64 3x3 relu, maxpool 2,
+    flatten, dense 128 relu, dense 10 softmax; 'same' padding, NHWC (Keras' default, nnet's layout);
+    He-normal init for the ReLU layers, Glorot-uniform for the last; Adam 1e-3, batch 64."""
+    x_train, y_train, x_test, y_test = common.fashion_images()
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(32, 3, padding="same", activation="relu", kernel_initializer=he_normal),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, padding="same", activation="relu", kernel_initializer=he_normal),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu", kernel_initializer=he_normal),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    timer = EpochTimer()
+    history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, shuffle=True, verbose=0,
+                        callbacks=[timer])
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    common.emit(args, "train_loss", history.history["loss"][-1], common.median(timer.times))
+    common.emit(args, "test_accuracy", accuracy, common.median(timer.times))
+
+
+def w7_lstm():
+    """LSTM(64) -> dense 1 on nnet's sine(n: 2000, length: 50, noise: 0.1, seed: 1) with `fit`: Adam
+    3e-3, batch 32, MSE. Keras' LSTM defaults are nnet's (Glorot-uniform kernel, orthogonal recurrent
+    kernel, unit forget bias). Reports the final train MSE (all 2000 sequences, after training)."""
+    x, y = common.sine(2000, 50, 0.1, seed=1)
+    model = keras.Sequential([keras.Input((50, 1)), layers.LSTM(64), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss="mse")
+    timer = EpochTimer()
+    model.fit(x, y, batch_size=32, epochs=args.epochs, shuffle=True, verbose=0, callbacks=[timer])
+    mse = model.evaluate(x, y, batch_size=1000, verbose=0)
+    common.emit(args, "train_mse", mse, common.median(timer.times))
+
+
 def epochs_of(x_train, step):
     """Runs `step(batch)` over shuffled batches of 128 (last one partial) for args.epochs epochs;
     returns the epoch times and each epoch's per-sample mean of the step's outputs."""
@@ -172,8 +214,10 @@ WORKLOADS = {
     "w1": w1_logistic,
     "w2": lambda: classifier([784, 32, 10], batch=32),
     "w3": lambda: classifier([784, 512, 256, 10], batch=128),
+    "w4": w4_cnn,
     "w5": w5_gan,
     "w6": w6_vae,
+    "w7": w7_lstm,
 }
 
 if __name__ == "__main__":

@@ -85,6 +85,93 @@ def classifier(sizes, batch):
     common.emit(args, "test_accuracy", accuracy, common.median(times))
 
 
+def he_normal(layer):
+    """nnet's he_normal: N(0, 2 / fan_in) (not truncated), fan_in = inputs (dense) or kh·kw·cin
+    (conv); zero bias."""
+    nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+def w4_cnn():
+    """Examples/cnn_classifier.nnet: conv 32 3x3 relu, maxpool 2, conv 64 3x3 relu, maxpool 2, flatten,
+    dense 128 relu, dense 10 (softmax fused into the loss); 'same' padding; He-normal init for the
+    ReLU layers, Glorot-uniform for the last; Adam 1e-3, batch 64. Images NCHW, PyTorch's native
+    layout for CPU convolutions (nnet uses NHWC; the flatten order differs, the model does not)."""
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in common.fashion_mnist())
+    x_train, x_test = x_train.reshape(-1, 1, 28, 28), x_test.reshape(-1, 1, 28, 28)
+    model = nn.Sequential(
+        he_normal(nn.Conv2d(1, 32, 3, padding=1)), nn.ReLU(), nn.MaxPool2d(2),
+        he_normal(nn.Conv2d(32, 64, 3, padding=1)), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), he_normal(nn.Linear(7 * 7 * 64, 128)), nn.ReLU(), dense(128, 10))
+    optimizer = adam(model.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(7)
+    times = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        total = 0.0
+        for index in common.batches(len(x_train), 64, rng):
+            index = torch.from_numpy(index)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x_train[index]), y_train[index])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(index)
+        times.append(time.perf_counter() - start)
+    model.eval()
+    with torch.no_grad():
+        accuracy = sum((model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum().item()
+                       for i in range(0, len(x_test), 1000)) / len(x_test)
+    common.emit(args, "train_loss", total / len(x_train), common.median(times))
+    common.emit(args, "test_accuracy", accuracy, common.median(times))
+
+
+class Forecaster(nn.Module):
+    """LSTM(64) over [time, 1] sequences, then dense 1 on the last step's output. Keras' and nnet's
+    LSTM initialisation: input kernel Glorot-uniform, recurrent kernel orthogonal, biases zero except
+    the forget gate's (1); PyTorch's gate order (i, f, g, o) is theirs too. PyTorch has two bias
+    vectors per layer: the forget-gate 1 goes in one, the other stays zero."""
+
+    def __init__(self, units=64):
+        super().__init__()
+        self.lstm = nn.LSTM(1, units, batch_first=True)
+        nn.init.xavier_uniform_(self.lstm.weight_ih_l0)
+        nn.init.orthogonal_(self.lstm.weight_hh_l0)
+        nn.init.zeros_(self.lstm.bias_ih_l0)
+        nn.init.zeros_(self.lstm.bias_hh_l0)
+        with torch.no_grad():
+            self.lstm.bias_ih_l0[units:2 * units] = 1
+        self.head = dense(units, 1)
+
+    def forward(self, x):
+        outputs, _ = self.lstm(x)
+        return self.head(outputs[:, -1])
+
+
+def w7_lstm():
+    """LSTM(64) -> dense 1 on nnet's sine(n: 2000, length: 50, noise: 0.1, seed: 1): Adam 3e-3,
+    batch 32, MSE; reports the final train MSE (all 2000 sequences, after training)."""
+    x, y = (torch.from_numpy(a) for a in common.sine(2000, 50, 0.1, seed=1))
+    model = Forecaster()
+    optimizer = adam(model.parameters(), lr=3e-3)
+    loss_fn = nn.MSELoss()
+    rng = np.random.default_rng(7)
+    times = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        for index in common.batches(len(x), 32, rng):
+            index = torch.from_numpy(index)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[index]), y[index])
+            loss.backward()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    with torch.no_grad():
+        mse = loss_fn(model(x), y).item()
+    common.emit(args, "train_mse", mse, common.median(times))
+
+
 def w5_gan():
     """GAN on Fashion-MNIST. Per batch: a D step on real and G(z) (G frozen), then a G step on the same z
     with the non-saturating loss -log D(G(z)). D outputs a logit; its sigmoid is fused into the loss."""
@@ -154,8 +241,10 @@ WORKLOADS = {
     "w1": w1_logistic,
     "w2": lambda: classifier([784, 32, 10], batch=32),
     "w3": lambda: classifier([784, 512, 256, 10], batch=128),
+    "w4": w4_cnn,
     "w5": w5_gan,
     "w6": w6_vae,
+    "w7": w7_lstm,
 }
 
 if __name__ == "__main__":

@@ -57,43 +57,98 @@ extension Kernels {
 
     /// y[n, oh, ow, co] = activation(Σ x[n, ih, iw, ci]·w[kh, kw, ci, co] + bias[co]).
     /// x is [batch, H, W, cin], w [kh, kw, cin, cout], y [batch, OH, OW, cout]; `bias` may be nil.
-    /// `columns` holds `geometry.columnElements(batch:)` floats of scratch. Cost 2·batch·OH·OW·kh·kw·cin·cout.
+    /// `columns` holds `geometry.columnElements(batch:)` floats of scratch; afterwards it holds
+    /// x's column matrix when `keepsColumns(geometry)` (the weight gradient can then skip its
+    /// im2col). Cost 2·batch·OH·OW·kh·kw·cin·cout.
+    ///
+    /// Blocks of `convolutionBlockRows` rows are gathered and multiplied one at a time, so each
+    /// block of the column matrix is still in L2 when the GEMM reads it; blocks are claimed by the
+    /// pool's threads (dynamic balance on a busy machine). Each element of y is the same FMA chain
+    /// whatever the blocking, so results do not depend on the thread count.
     public static func conv2d(_ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               activation: ActivationKind, geometry g: ConvolutionGeometry, batch: Int,
                               output y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let rows = batch * g.outputHeight * g.outputWidth
-        var a = x
-        if !g.isPointwise {
-            im2col(x, geometry: g, batch: batch, into: columns)
-            a = UnsafePointer(columns)
+        if g.isPointwise {
+            gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
+                               a: x, lda: g.patchSize, b: w, ldb: g.outputChannels, c: y, ldc: g.outputChannels,
+                               accumulate: false, bias: bias, activation: activation)
+            return
         }
-        gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
-                           a: a, lda: g.patchSize, b: w, ldb: g.outputChannels, c: y, ldc: g.outputChannels,
-                           accumulate: false, bias: bias, activation: activation)
+        let blocks = (rows + convolutionBlockRows - 1) / convolutionBlockRows
+        func block(_ index: Int) {
+            let first = index * convolutionBlockRows
+            let count = min(convolutionBlockRows, rows - first)
+            let a = columns + first * g.patchSize
+            im2colRows(x, geometry: g, rows: first..<(first + count), into: a)
+            gemm(transA: false, transB: false, m: count, n: g.outputChannels, k: g.patchSize, a: a, lda: g.patchSize,
+                 b: w, ldb: g.outputChannels, c: y + first * g.outputChannels, ldc: g.outputChannels,
+                 accumulate: false, bias: bias, activation: activation, pool: nil)
+        }
+        if worthSplitting(rows: rows, geometry: g) {
+            ThreadPool.shared.parallelFor(blocks) { block($0) }
+        } else {
+            for index in 0..<blocks { block(index) }
+        }
     }
+
+    /// Whether a convolution pass over `rows` output pixels has enough arithmetic for every thread
+    /// of the pool (as for GEMM: ≥ GEMMBlocking.minFlopsPerThread each).
+    static func worthSplitting(rows: Int, geometry g: ConvolutionGeometry) -> Bool {
+        let threads = ThreadPool.shared.threadCount
+        return threads > 1 && 2 * rows * g.patchSize * g.outputChannels >= threads * GEMMBlocking.minFlopsPerThread
+    }
+
+    /// Rows of the column matrix per block of the forward pass: the GEMM reads a row-major B in
+    /// place up to 256 rows (GEMMBlocking.directBMaxRows), and 256 rows of a 3x3x32 patch are
+    /// 288 KB, well inside L2.
+    static let convolutionBlockRows = 256
+
+    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions build none).
+    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise }
 
     /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
     /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
-    /// convolution (with x in the role of dy).
+    /// convolution (with x in the role of dy). Each sample's GEMM and col2im run back to back on
+    /// one thread, so its part of the column matrix is scattered while still in cache.
     public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                            geometry g: ConvolutionGeometry, batch: Int,
                                            result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-        let rows = batch * g.outputHeight * g.outputWidth
-        let target = g.isPointwise ? dx : columns
-        gemm(transA: false, transB: true, m: rows, n: g.patchSize, k: g.outputChannels, a: dy, lda: g.outputChannels,
-             b: w, ldb: g.outputChannels, c: target, ldc: g.patchSize, accumulate: false)
-        if !g.isPointwise { col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx) }
+        let rows = g.outputHeight * g.outputWidth
+        if g.isPointwise {
+            gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
+                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: dx, ldc: g.patchSize, accumulate: false)
+            return
+        }
+        let pool = ThreadPool.shared
+        if batch < 2 * pool.threadCount || !worthSplitting(rows: batch * rows, geometry: g) {
+            // Too few samples to balance or too little work: one GEMM (split over the pool if it
+            // is large enough), then col2im.
+            gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
+                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: columns, ldc: g.patchSize, accumulate: false)
+            col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx)
+            return
+        }
+        pool.parallelFor(batch) { n in
+            let target = columns + n * rows * g.patchSize
+            gemm(transA: false, transB: true, m: rows, n: g.patchSize, k: g.outputChannels,
+                 a: dy + n * g.outputElements, lda: g.outputChannels, b: w, ldb: g.outputChannels, c: target,
+                 ldc: g.patchSize, accumulate: false, bias: nil, activation: .linear, pool: nil)
+            col2imSample(UnsafePointer(target), g, dx + n * g.inputElements)
+        }
     }
 
     /// dW[kh, kw, ci, co] = Σ over the batch and output pixels of x's patch · dy: colsᵀ·dy.
-    /// x is [batch, H, W, cin], dy [batch, OH, OW, cout], dw [kh, kw, cin, cout].
+    /// x is [batch, H, W, cin], dy [batch, OH, OW, cout], dw [kh, kw, cin, cout]. `columnsReady`:
+    /// `columns` already holds x's column matrix (left there by `conv2d` on the same x).
     public static func conv2dWeightGradient(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                                             geometry g: ConvolutionGeometry, batch: Int,
-                                            result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+                                            result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                                            columnsReady: Bool = false) {
         let rows = batch * g.outputHeight * g.outputWidth
         var a = x
         if !g.isPointwise {
-            im2col(x, geometry: g, batch: batch, into: columns)
+            if !columnsReady { im2col(x, geometry: g, batch: batch, into: columns) }
             a = UnsafePointer(columns)
         }
         gemm(transA: true, transB: false, m: g.patchSize, n: g.outputChannels, k: rows, a: a, lda: g.patchSize,
@@ -125,38 +180,59 @@ extension Kernels {
         }
     }
 
+    /// Rows `rows` of the column matrix (over the whole batch), written from `out` on.
+    static func im2colRows(_ x: UnsafePointer<Float>, geometry g: ConvolutionGeometry, rows: Range<Int>,
+                           into out: UnsafeMutablePointer<Float>) {
+        let pixels = g.outputHeight * g.outputWidth
+        var n = rows.lowerBound / pixels, pixel = rows.lowerBound % pixels
+        var row = out
+        for _ in rows {
+            im2colPixel(x + n &* g.inputElements, g, pixel / g.outputWidth, pixel % g.outputWidth, row)
+            row += g.patchSize
+            pixel &+= 1
+            if pixel == pixels { pixel = 0; n &+= 1 }
+        }
+    }
+
     @inline(__always)
     static func im2colSample(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ out: UnsafeMutablePointer<Float>) {
-        let cin = g.inputChannels, width = g.inputWidth
-        let rowSpan = g.kernelWidth * cin
         var row = out
         for oh in 0..<g.outputHeight {
-            let ih0 = oh &* g.strideHeight &- g.padTop
             for ow in 0..<g.outputWidth {
-                let iw0 = ow &* g.strideWidth &- g.padLeft
-                let contiguous = g.dilationWidth == 1 && iw0 >= 0 && iw0 &+ g.kernelWidth <= width
-                var destination = row
-                for kh in 0..<g.kernelHeight {
-                    let ih = ih0 &+ kh &* g.dilationHeight
-                    if ih < 0 || ih >= g.inputHeight {
-                        destination.update(repeating: 0, count: rowSpan)
-                    } else if contiguous {
-                        // The whole kernel row is inside the image: one copy of kw·cin floats.
-                        copySmall(x + (ih &* width &+ iw0) &* cin, destination, rowSpan)
-                    } else {
-                        for kw in 0..<g.kernelWidth {
-                            let iw = iw0 &+ kw &* g.dilationWidth
-                            if iw < 0 || iw >= width {
-                                (destination + kw &* cin).update(repeating: 0, count: cin)
-                            } else {
-                                copySmall(x + (ih &* width &+ iw) &* cin, destination + kw &* cin, cin)
-                            }
-                        }
-                    }
-                    destination += rowSpan
-                }
+                im2colPixel(x, g, oh, ow, row)
                 row += g.patchSize
             }
+        }
+    }
+
+    /// The patch of output pixel (oh, ow) of one sample `x`: kh·kw·cin floats from `destination`.
+    @inline(__always)
+    static func im2colPixel(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ oh: Int, _ ow: Int,
+                            _ destination: UnsafeMutablePointer<Float>) {
+        let cin = g.inputChannels, width = g.inputWidth
+        let rowSpan = g.kernelWidth * cin
+        let ih0 = oh &* g.strideHeight &- g.padTop
+        let iw0 = ow &* g.strideWidth &- g.padLeft
+        let contiguous = g.dilationWidth == 1 && iw0 >= 0 && iw0 &+ g.kernelWidth <= width
+        var destination = destination
+        for kh in 0..<g.kernelHeight {
+            let ih = ih0 &+ kh &* g.dilationHeight
+            if ih < 0 || ih >= g.inputHeight {
+                destination.update(repeating: 0, count: rowSpan)
+            } else if contiguous {
+                // The whole kernel row is inside the image: one copy of kw·cin floats.
+                copySmall(x + (ih &* width &+ iw0) &* cin, destination, rowSpan)
+            } else {
+                for kw in 0..<g.kernelWidth {
+                    let iw = iw0 &+ kw &* g.dilationWidth
+                    if iw < 0 || iw >= width {
+                        (destination + kw &* cin).update(repeating: 0, count: cin)
+                    } else {
+                        copySmall(x + (ih &* width &+ iw) &* cin, destination + kw &* cin, cin)
+                    }
+                }
+            }
+            destination += rowSpan
         }
     }
 

@@ -87,16 +87,66 @@ extension Kernels {
     }
 
     /// dx = 0, then dx[n, argmax] += dy for every output element (overlapping windows add up).
+    /// With `activationOutput` (y = f(z), the pool's input) and `activation` f, dx is then
+    /// multiplied by f'(z) computed from y: the gradient of an activation followed by this pool,
+    /// in one pass. When the windows tile the input exactly (stride = window, no padding, no
+    /// leftover rows or columns), every input pixel is written once (no zeroing pass):
+    /// dy where the pixel is its window's argmax, else 0, times f'.
     public static func maxPool2dBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>,
-                                         geometry g: PoolingGeometry, batch: Int, result dx: UnsafeMutablePointer<Float>) {
+                                         geometry g: PoolingGeometry, batch: Int, result dx: UnsafeMutablePointer<Float>,
+                                         activationOutput: UnsafePointer<Float>? = nil,
+                                         activation: ActivationKind = .linear) {
+        let tiles = g.strideHeight == g.windowHeight && g.strideWidth == g.windowWidth && g.padTop == 0 && g.padLeft == 0
+            && g.outputHeight * g.windowHeight == g.inputHeight && g.outputWidth * g.windowWidth == g.inputWidth
         forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
             let sample = dx + n * g.inputElements
-            sample.update(repeating: 0, count: g.inputElements)
             let base = n * g.outputElements
+            let y = activationOutput.map { $0 + n * g.inputElements }
+            if tiles {
+                maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, y, activation)
+                continue
+            }
+            sample.update(repeating: 0, count: g.inputElements)
             for i in 0..<g.outputElements {
                 sample[Int(argmax[base + i])] += dy[base + i]
             }
+            if let y {
+                Vector.forEach(g.inputElements) { i, lanes in
+                    let d = Vector.load(sample + i, lanes: lanes) * Vector.derivative(output: Vector.load(y + i, lanes: lanes), activation)
+                    Vector.store(d, sample + i, lanes: lanes)
+                }
+            }
         } }
+    }
+
+    /// One sample of `maxPool2dBackward` for windows that tile the input: each window's pixels
+    /// are written with dy on its argmax lanes and 0 elsewhere, 16 channels at a time.
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>?,
+                                     _ activation: ActivationKind) {
+        let c = g.channels
+        let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var out = 0
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                let top = oh &* g.windowHeight, left = ow &* g.windowWidth
+                Vector.forEach(c) { channel, lanes in
+                    let gradient = Vector.load(dy + (out &+ channel), lanes: lanes)
+                    let winner = Vector.load(argmax + (out &+ channel), lanes: lanes)
+                    for ih in top..<(top &+ g.windowHeight) {
+                        for iw in left..<(left &+ g.windowWidth) {
+                            let offset = (ih &* g.inputWidth &+ iw) &* c &+ channel
+                            let mine = SIMD16<Float>(repeating: Float(offset)) + laneOffsets
+                            var d = SIMD16<Float>().replacing(with: gradient, where: winner .== mine)
+                            if let y { d = d * Vector.derivative(output: Vector.load(y + offset, lanes: lanes), activation) }
+                            Vector.store(d, dx + offset, lanes: lanes)
+                        }
+                    }
+                }
+                out &+= c
+            }
+        }
     }
 
     // MARK: - Average pooling

@@ -64,6 +64,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads in contiguous
     /// chunks; returns when all calls have finished. Which thread runs which index is unspecified,
     /// so `body` must make each index's result independent of the thread (GEMM does).
+    ///
+    /// A call that reaches the workers makes one heap allocation when `body` captures anything
+    /// (`withoutActuallyEscaping` copies its context to the heap; measured with the allocation
+    /// counter). Kernels therefore call it only for work large enough to split.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         if count == 1 || threads.isEmpty || !state.tryAcquire() {

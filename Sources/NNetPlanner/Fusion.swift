@@ -1,6 +1,6 @@
 // Fusion: groups IR nodes into steps. Dense layers become GEMM + bias + activation epilogues,
-// a dense layer's input gradient absorbs the activation gradient before it, a loss and its
-// gradient share one kernel call; nodes nothing needs are dropped. Stage: planner.
+// a dense layer's or max pool's input gradient absorbs the activation gradient before it, a loss
+// and its gradient share one kernel call; nodes nothing needs are dropped. Stage: planner.
 
 import NNetIR
 import NNetKernels
@@ -38,6 +38,18 @@ enum Fusion {
                    case .activationGradient = graph[next].op, graph[next].inputs[1] == node.id {
                     absorbed.insert(next)
                     steps.append(.denseInputGradient(matmulGradient: node.id, activationGradient: next))
+                } else {
+                    steps.append(.single(node.id))
+                }
+            case .maxPool2dGradient where fuse:
+                // The pool's input is an activation's output y and that activation's gradient is
+                // the only reader of dX: apply f'(y) while scattering.
+                let pool = graph[node.inputs[0]]
+                if let next = soleConsumer(of: node.id, graph, consumers, needed),
+                   case .activationGradient = graph[next].op, graph[next].inputs[1] == node.id,
+                   graph[next].inputs[0] == pool.inputs[0] {
+                    absorbed.insert(next)
+                    steps.append(.poolInputGradient(poolGradient: node.id, activationGradient: next))
                 } else {
                     steps.append(.single(node.id))
                 }

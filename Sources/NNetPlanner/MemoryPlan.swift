@@ -14,7 +14,7 @@ enum MemoryPlan {
 
     /// Arena offsets per node and the arena size (in floats).
     static func assign(_ graph: Graph, steps: [Step], roots: Set<NodeID>, batchCapacity: Int,
-                       share: Bool) -> (offsets: [Int?], size: Int, unshared: Int, lifetimes: [BufferLifetime]) {
+                       share: Bool, savedColumns: SavedColumns = .none) -> (offsets: [Int?], size: Int, unshared: Int, lifetimes: [BufferLifetime]) {
         // Which node owns the memory a node's value lives in (views share their input's).
         var owner = Array(graph.nodes.indices)
         for node in graph.nodes where node.op == .reshape { owner[node.id] = owner[node.inputs[0]] }
@@ -29,9 +29,13 @@ enum MemoryPlan {
             for written in writtenNodes(step) where buffers[written] == nil {
                 let node = graph[written]
                 let size = node.outputElements(batch: batchCapacity) + node.stateElements(batch: batchCapacity, in: graph)
+                    + (savedColumns.sizes[written] ?? 0)
                 buffers[written] = Buffer(node: written, size: size, first: index, last: index)
             }
-            for read in readNodes(step, graph) {
+            var reads = readNodes(step, graph)
+            // A weight gradient reading kept columns keeps their owner's buffer alive.
+            if case .single(let node) = step, let owner = savedColumns.owners[node] { reads.append(owner) }
+            for read in reads {
                 let source = owner[read]
                 if buffers[source] != nil { buffers[source]!.last = max(buffers[source]!.last, index) }
             }
@@ -82,6 +86,7 @@ enum MemoryPlan {
         case .dense(_, _, _, let output): return [output]
         case .denseInputGradient(_, let node): return [node]
         case .lossAndGradient(let loss, let gradient, let probabilities): return [loss, gradient] + (probabilities.map { [$0] } ?? [])
+        case .poolInputGradient(_, let node): return [node]
         }
     }
 
@@ -96,6 +101,8 @@ enum MemoryPlan {
             return graph[matmulGradient].inputs + [graph[activationGradient].inputs[0]]
         case .lossAndGradient(let loss, _, _):
             return graph[loss].inputs
+        case .poolInputGradient(let poolGradient, let activationGradient):
+            return graph[poolGradient].inputs + [graph[activationGradient].inputs[0]]
         }
     }
 

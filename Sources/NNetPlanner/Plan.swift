@@ -19,6 +19,9 @@ public enum Step: Sendable, Equatable {
     /// same logits): the loss kernel computes it anyway and writes it there, so it is not a step
     /// of its own (a training graph's output is then ready only after this step).
     case lossAndGradient(loss: NodeID, gradient: NodeID, probabilities: NodeID?)
+    /// dX = maxpool'(dY) ⊙ f'(y): the input gradient of a max pool and the gradient of the
+    /// activation y = f(z) feeding it, in one pass written into the activation gradient's buffer.
+    case poolInputGradient(poolGradient: NodeID, activationGradient: NodeID)
 
     /// The node whose buffer holds the step's result.
     public var output: NodeID {
@@ -27,6 +30,7 @@ public enum Step: Sendable, Equatable {
         case .dense(_, _, _, let output): return output
         case .denseInputGradient(_, let node): return node
         case .lossAndGradient(_, let gradient, _): return gradient
+        case .poolInputGradient(_, let node): return node
         }
     }
 }
@@ -50,6 +54,8 @@ public struct Plan: Sendable {
     public let firstBackwardStep: Int
     /// Whether nodes were fused (false: the reference plan, one step per node).
     public let fused: Bool
+    /// Column matrices kept from conv2d forward passes for their weight gradients.
+    public let savedColumns: SavedColumns
 }
 
 public struct BufferLifetime: Sendable, Equatable {

@@ -14,13 +14,15 @@ public enum Planner {
         var roots = Set(keep + gradients + [graph.output])
         if let loss = graph.loss { roots.insert(loss) }
         let steps = Fusion.steps(for: graph, roots: roots, fuse: fuse)
-        let memory = MemoryPlan.assign(graph, steps: steps, roots: roots, batchCapacity: batchCapacity, share: shareMemory)
+        let columns = SavedColumns.find(graph, steps: steps, batchCapacity: batchCapacity, fused: fuse)
+        let memory = MemoryPlan.assign(graph, steps: steps, roots: roots, batchCapacity: batchCapacity, share: shareMemory,
+                                       savedColumns: columns)
         let firstBackward = steps.firstIndex { step in
             if case .lossAndGradient = step { return true }
             return graph[step.output].op.isBackward
         } ?? steps.count
         return Plan(graph: graph, steps: steps, offsets: memory.offsets, arenaSize: memory.size,
                     unsharedSize: memory.unshared, batchCapacity: batchCapacity,
-                    lifetimes: memory.lifetimes, firstBackwardStep: firstBackward, fused: fuse)
+                    lifetimes: memory.lifetimes, firstBackwardStep: firstBackward, fused: fuse, savedColumns: columns)
     }
 }

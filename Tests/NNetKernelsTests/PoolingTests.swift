@@ -55,6 +55,23 @@ struct PoolingTests {
         #expect(dx == expectedDx, "\(c) gradient")
     }
 
+    @Test("the max-pool gradient fused with the activation gradient before it equals the two reference passes",
+          arguments: PoolingCase.all, [ActivationKind.relu, .sigmoid])
+    func maxPoolThroughActivation(_ c: PoolingCase, _ kind: ActivationKind) {
+        let g = c.geometry, (x, dy) = c.input()
+        // y = f(x) is both the pool's input and what the activation gradient reads.
+        let y = x.map { kind.apply($0) }
+        var pooled = [Float](repeating: .nan, count: c.batch * g.outputElements), argmax = pooled
+        Reference.maxPool2d(y, geometry: g, batch: c.batch, output: &pooled, argmax: &argmax)
+        var fused = [Float](repeating: .nan, count: c.batch * g.inputElements), poolGradient = fused, expected = fused
+        Kernels.maxPool2dBackward(dy, argmax: argmax, geometry: g, batch: c.batch, result: &fused,
+                                  activationOutput: y, activation: kind)
+        Reference.maxPool2dBackward(dy, argmax: argmax, geometry: g, batch: c.batch, result: &poolGradient)
+        Reference.activationBackward(kind, output: y, gradient: poolGradient, result: &expected, count: expected.count)
+        // Same products in the same order (a window's pixel is written once when windows tile).
+        #expect(fused == expected, "\(c) \(kind)")
+    }
+
     @Test("ties go to the first element of the window")
     func maxPoolTies() {
         let g = PoolingGeometry(input: (2, 2, 1), output: (1, 1), window: (2, 2), stride: (2, 2))

@@ -54,6 +54,9 @@ enum PlanDescription {
         case .lossAndGradient(let loss, let gradient, let probabilities):
             let output = probabilities.map { " and %\($0)" } ?? ""
             return ("\(graph[loss].op.name) with gradient", "%\(loss), %\(gradient)\(output)", 0)
+        case .poolInputGradient(let poolGradient, let activationGradient):
+            guard case .activationGradient(let kind) = graph[activationGradient].op else { return ("", "", 0) }
+            return ("\(graph[poolGradient].op.name) ⊙ \(kind)'", "%\(poolGradient)…%\(activationGradient)", 0)
         }
     }
 }

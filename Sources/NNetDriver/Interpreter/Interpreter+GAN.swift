@@ -152,7 +152,12 @@ extension Interpreter {
             throw StatementFailure.diagnostics([.error("data-mismatch", "'\(dataName)' has \(data.count) samples, fewer than one batch of \(configuration.batchSize)", at: datasetExpr.range)])
         }
         var current = entry
-        let trainer = entry.trainer.flatMap { $0.continues(with: configuration) ? $0 : nil }
+        // Training again continues the pairing's trainer (optimizer state, epoch count) unless a
+        // model was redefined since or the optimizers or batch changed.
+        let trainer = entry.trainer.flatMap { trainer in
+            trainer.generator === generator && trainer.discriminator === discriminator
+                && trainer.continues(with: configuration) ? trainer : nil
+        }
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer
         gans[entry.name.name] = current

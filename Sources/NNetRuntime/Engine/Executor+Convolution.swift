@@ -10,7 +10,29 @@ extension Executor {
     func runConvolution(_ conv: Node, bias: NodeID?, activation: ActivationKind, output: NodeID) {
         guard case .conv2d(let g) = conv.op else { preconditionFailure("not a convolution: \(conv.op.name)") }
         Kernels.conv2d(buffer(conv.inputs[0]), weights: buffer(conv.inputs[1]), bias: bias.map { UnsafePointer(buffer($0)) },
-                       activation: activation, geometry: g, batch: batchSize, output: buffer(output), columns: scratch)
+                       activation: activation, geometry: g, batch: batchSize, output: buffer(output),
+                       columns: savedColumns(of: conv.id) ?? scratch)
+    }
+
+    /// max_pool2d's input gradient times the gradient of the activation that feeds the pool
+    /// (the planner's fused step), written into the activation gradient's buffer.
+    func runPoolInputGradient(_ poolGradient: Node, activationGradient: Node) {
+        guard case .maxPool2dGradient(let g) = poolGradient.op, case .activationGradient(let kind) = activationGradient.op
+        else { preconditionFailure("not a pool gradient: \(poolGradient.op.name)") }
+        let pool = poolGradient.inputs[0]
+        let argmax = buffer(pool) + graph[pool].outputElements(batch: batchCapacity)
+        Kernels.maxPool2dBackward(buffer(poolGradient.inputs[1]), argmax: argmax, geometry: g, batch: batchSize,
+                                  result: buffer(activationGradient.id), activationOutput: buffer(activationGradient.inputs[0]),
+                                  activation: kind)
+    }
+
+    /// The column matrix the plan keeps for conv2d `node` or its weight gradient (after the
+    /// owner's output and saved state), or nil when it keeps none.
+    func savedColumns(of node: NodeID) -> UnsafeMutablePointer<Float>? {
+        guard let owner = plan.savedColumns.owners[node] else { return nil }
+        let ownerNode = graph[owner]
+        return buffer(owner) + ownerNode.outputElements(batch: batchCapacity)
+            + ownerNode.stateElements(batch: batchCapacity, in: graph)
     }
 
     func executeConvolutional(_ node: Node) {
@@ -29,7 +51,7 @@ extension Executor {
         case .conv2d(let g):
             reference ? Reference.conv2d(input(0), weights: input(1), bias: nil, activation: .linear, geometry: g, batch: batch, output: y)
                 : Kernels.conv2d(input(0), weights: input(1), bias: nil, activation: .linear, geometry: g, batch: batch,
-                                 output: y, columns: scratch)
+                                 output: y, columns: savedColumns(of: node.id) ?? scratch)
         case .conv2dInputGradient(let g), .conv2dTranspose(let g):
             // A transposed convolution's forward pass is the input gradient of the conv2d it inverts.
             reference ? Reference.conv2dInputGradient(input(0), weights: input(1), geometry: g, batch: batch, result: y)
@@ -39,9 +61,10 @@ extension Executor {
                 : Kernels.conv2d(input(0), weights: input(1), bias: nil, activation: .linear, geometry: g, batch: batch,
                                  output: y, columns: scratch)
         case .conv2dWeightGradient(let g):
+            let kept = savedColumns(of: node.id)
             reference ? Reference.conv2dWeightGradient(input(0), outputGradient: input(1), geometry: g, batch: batch, result: y)
                 : Kernels.conv2dWeightGradient(input(0), outputGradient: input(1), geometry: g, batch: batch, result: y,
-                                               columns: scratch)
+                                               columns: kept ?? scratch, columnsReady: kept != nil)
         case .conv2dTransposeWeightGradient(let g):
             // The inverted conv2d's input is this node's dy, its output gradient this node's x.
             reference ? Reference.conv2dWeightGradient(input(1), outputGradient: input(0), geometry: g, batch: batch, result: y)

@@ -130,6 +130,8 @@ public final class Executor {
                              b: buffers[w.id], ldb: n, c: dx, ldc: k, accumulate: false)
                 Kernels.activationBackward(kind, output: buffers[graph[activationGradient].inputs[0]], gradient: dx,
                                            result: dx, count: m * k)
+            case .poolInputGradient(let poolGradient, let activationGradient):
+                runPoolInputGradient(graph[poolGradient], activationGradient: graph[activationGradient])
             case .lossAndGradient(let loss, let gradient, let probabilities):
                 guard case .loss(let kind, let fromLogits) = graph[loss].op else { continue }
                 let inputs = graph[loss].inputs
