@@ -56,6 +56,20 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return Float(sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2))
     }
 
+    /// `count` standard normals into `buffer`, both values of each Box-Muller pair (half the
+    /// logarithms, square roots and draws of `normal()` per value: GAN noise is 12,800 values a step).
+    public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i < count {
+            let u1 = max(Double(next() >> 11) * 0x1p-53, Double.leastNormalMagnitude)
+            let u2 = Double(next() >> 11) * 0x1p-53
+            let radius = sqrt(-2 * log(u1)), angle = 2 * Double.pi * u2
+            buffer[i] = Float(radius * cos(angle))
+            if i + 1 < count { buffer[i + 1] = Float(radius * sin(angle)) }
+            i += 2
+        }
+    }
+
     /// Uniform integer in 0..<bound.
     public mutating func nextIndex(below bound: Int) -> Int { Int(next(upperBound: UInt64(bound))) }
 

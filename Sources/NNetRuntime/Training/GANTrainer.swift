@@ -147,9 +147,11 @@ public final class GANTrainer {
 
     /// Fills `count` rows of noise vectors.
     func fillNoise(_ buffer: UnsafeMutablePointer<Float>, rows: Int, generator random: inout SeededGenerator) {
-        for i in 0..<rows * noiseSize {
-            buffer[i] = configuration.noise == .normal ? random.normal() : random.uniform(-1, 1)
+        guard configuration.noise == .normal else {
+            for i in 0..<rows * noiseSize { buffer[i] = random.uniform(-1, 1) }
+            return
         }
+        random.fillNormal(buffer, count: rows * noiseSize)
     }
 
     /// Trains for the configured epochs, or for those left after `checkpoint`. Throws
