@@ -152,7 +152,7 @@ extension Interpreter {
             throw StatementFailure.diagnostics([.error("data-mismatch", "'\(dataName)' has \(data.count) samples, fewer than one batch of \(configuration.batchSize)", at: datasetExpr.range)])
         }
         var current = entry
-        let trainer = entry.trainer.flatMap { $0.continues(with: configuration) ? $0 : nil }
+        let trainer = entry.trainer.flatMap { $0.adopt(configuration) ? $0 : nil }
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer
         gans[entry.name.name] = current
