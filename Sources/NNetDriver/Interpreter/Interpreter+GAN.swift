@@ -153,10 +153,9 @@ extension Interpreter {
         }
         var current = entry
         // Training again continues the pairing's trainer (optimizer state, epoch count) unless a
-        // model was redefined since or the optimizers or batch changed.
+        // model was redefined since or the optimizers, batch or seed changed.
         let trainer = entry.trainer.flatMap { trainer in
-            trainer.generator === generator && trainer.discriminator === discriminator
-                && trainer.continues(with: configuration) ? trainer : nil
+            trainer.generator === generator && trainer.discriminator === discriminator && trainer.adopt(configuration) ? trainer : nil
         }
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer

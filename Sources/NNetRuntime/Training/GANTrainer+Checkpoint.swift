@@ -125,10 +125,10 @@ extension GANTrainer {
 }
 
 extension GANTrainer {
-    /// Whether a later `train` of the same GAN can continue with this trainer (its optimizers'
-    /// moments, its generators): the same batch, seed and optimizers. Its epochs and checkpoint
-    /// settings are then taken from `configuration`.
-    public func continues(with configuration: GANConfiguration) -> Bool {
+    /// Takes a later `train` statement's epochs and checkpoint settings when it can continue
+    /// with this trainer (its optimizers' moments, its generators): the same batch, seed and
+    /// optimizers. Returns false, changing nothing, when it cannot.
+    public func adopt(_ configuration: GANConfiguration) -> Bool {
         let current = self.configuration
         guard current.batchSize == configuration.batchSize, current.seed == configuration.seed,
               current.generatorOptimizer == configuration.generatorOptimizer,
