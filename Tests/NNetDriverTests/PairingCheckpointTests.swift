@@ -118,6 +118,17 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         #expect(resumed.standardOutput.contains("pair epoch 2/2"))
     }
 
+    /// Removing the encoder's dropout changes the layers but no parameter: resuming goes on and says so.
+    @Test func aLayerChangeThatKeepsTheParametersIsReported() {
+        let work = temporaryDirectory("pair")
+        #expect(nnet("run", writeProgram(pairingProgram("vae", directory: work + "/c", epochs: 1))).exitCode == .success)
+        let edited = pairingProgram("vae", directory: work + "/c", epochs: 2).replacingOccurrences(of: "  dropout 0.2\n", with: "")
+        let resumed = nnet("run", writeProgram(edited), "--resume")
+        #expect(resumed.exitCode == .success, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("  the layers changed since the checkpoint; its parameters still fit"),
+                "\(resumed.standardOutput)")
+    }
+
     @Test(arguments: kinds)
     func changedShapesAreRefusedWithBothShapes(kind: String) {
         let work = temporaryDirectory("pair")

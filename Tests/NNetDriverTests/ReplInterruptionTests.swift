@@ -77,10 +77,12 @@ struct ReplInterruptionTests {
         #expect(after != before)
 
         // Ctrl-C at the prompt abandons the line being typed and the session goes on.
+        // The pauses let the session read the partial line before the signal, and see the signal
+        // before the rest of the line arrives.
         repl.type("print 1000 +")
-        usleep(300_000)
+        usleep(1_000_000)
         repl.launched.signal(SIGINT)
-        usleep(300_000)
+        usleep(1_000_000)
         #expect(repl.process.isRunning, "Ctrl-C at the prompt does not end the session")
         repl.type("7\n")
         #expect(waitUntil { repl.standardOutput.split(separator: "\n").contains("7") || !repl.process.isRunning },

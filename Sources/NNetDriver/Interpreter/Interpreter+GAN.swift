@@ -172,6 +172,7 @@ extension Interpreter {
         let checkpoint: Checkpoint?
         switch try resumePairing(entry.name.name, policy: configuration.checkpoint,
                                  settings: GANTrainer.settings(configuration, data: data), epochs: configuration.epochs,
+                                 modelHash: GANTrainer.modelHash(generator: generator.model, discriminator: discriminator.model),
                                  statement: statement, problems: { trainer.problems(resuming: $0, data: data) },
                                  restoreWeights: { try $0.restorePairWeights(into: generator, discriminator) }) {
         case .start: checkpoint = nil

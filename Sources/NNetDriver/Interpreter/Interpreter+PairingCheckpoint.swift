@@ -24,7 +24,7 @@ extension Interpreter {
     /// `problems`, with each changed setting printed; corrupt newer files are reported and
     /// skipped. A finished schedule loads its weights with `restoreWeights`.
     func resumePairing(_ name: String, policy: CheckpointPolicy?, settings: [(key: String, value: String)], epochs: Int,
-                       statement: Statement, problems: (Checkpoint) -> [String],
+                       modelHash: UInt64, statement: Statement, problems: (Checkpoint) -> [String],
                        restoreWeights: (Checkpoint) throws -> Void) throws -> ResumePoint {
         guard options.resume else { return .start }
         guard let policy else {
@@ -63,6 +63,9 @@ extension Interpreter {
         let epoch = position.epochsBefore + position.epochsDone + 1
         let place = position.batchIndex == 0 ? "epoch \(epoch)" : "epoch \(epoch), step \(position.batchIndex + 1)"
         console.line("train \(name): resuming from \(path) at \(place) (\(position.epochsDone) of \(epochs) epochs done)")
+        if checkpoint.modelHash != modelHash {
+            console.line("  the layers changed since the checkpoint; its parameters still fit")
+        }
         let changes = Fingerprint.changes(from: checkpoint.settings, to: settings)
         for change in changes {
             console.line("  \(change.key) \(change.old) -> \(change.new) at \(place)")

@@ -128,6 +128,7 @@ extension Interpreter {
         let checkpoint: Checkpoint?
         switch try resumePairing(entry.name.name, policy: configuration.checkpoint,
                                  settings: VAETrainer.settings(configuration, data: data), epochs: configuration.epochs,
+                                 modelHash: VAETrainer.modelHash(encoder: encoder.model, decoder: decoder.model),
                                  statement: statement, problems: { trainer.problems(resuming: $0, data: data) },
                                  restoreWeights: { try $0.restorePairWeights(into: encoder, decoder) }) {
         case .start: checkpoint = nil
