@@ -34,6 +34,26 @@ extension Interpreter {
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
+    /// The newest valid checkpoint of `policy`'s directory for `--resume`; corrupt or truncated
+    /// newer files are reported as warnings and skipped. Nil (said on the console) when none is valid.
+    func newestCheckpoint(_ policy: CheckpointPolicy, training name: String,
+                          statement: Statement) throws -> (Checkpoint, String)? {
+        let search: CheckpointDirectory.Search
+        do { search = try CheckpointDirectory(policy.directory, create: false).newest() } catch {
+            throw StatementFailure.diagnostics([.error("checkpoint-error", "\(error)", at: statement.range)])
+        }
+        for rejected in search.rejected {
+            let fallback = search.found.map { "falling back to \($0.path)" } ?? "no older checkpoint to fall back to"
+            console.report([Diagnostic(.warning, id: "corrupt-checkpoint",
+                                       "\(rejected.path): \(rejected.reason); not loaded, \(fallback)", at: nil)])
+        }
+        guard let found = search.found else {
+            console.line("train \(name): no valid checkpoint in \(policy.directory); training from the start")
+            return nil
+        }
+        return (found.checkpoint, found.path)
+    }
+
     /// Under `--resume`: the newest valid checkpoint of the statement's directory, checked against
     /// the model and the optimizer, with each changed setting printed. Corrupt newer files are
     /// reported and skipped. Throws a diagnostic when the parameters or the optimizer changed.
@@ -44,17 +64,7 @@ extension Interpreter {
             console.line("train \(model.name): no 'checkpoint' setting, so nothing to resume; training from the start")
             return .start
         }
-        let search: CheckpointDirectory.Search
-        do { search = try CheckpointDirectory(policy.directory, create: false).newest() } catch {
-            throw StatementFailure.diagnostics([.error("checkpoint-error", "\(error)", at: statement.range)])
-        }
-        for rejected in search.rejected {
-            let fallback = search.found.map { "falling back to \($0.path)" } ?? "no older checkpoint to fall back to"
-            console.report([Diagnostic(.warning, id: "corrupt-checkpoint",
-                                       "\(rejected.path): \(rejected.reason); not loaded, \(fallback)", at: nil)])
-        }
-        guard let (checkpoint, path) = search.found else {
-            console.line("train \(model.name): no valid checkpoint in \(policy.directory); training from the start")
+        guard let (checkpoint, path) = try newestCheckpoint(policy, training: model.name, statement: statement) else {
             return .start
         }
         try checkFit(checkpoint, path: path, model: model, configuration, statement: statement)

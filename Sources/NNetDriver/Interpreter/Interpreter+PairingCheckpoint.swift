@@ -31,19 +31,7 @@ extension Interpreter {
             console.line("train \(name): no 'checkpoint' setting, so nothing to resume; training from the start")
             return .start
         }
-        let search: CheckpointDirectory.Search
-        do { search = try CheckpointDirectory(policy.directory, create: false).newest() } catch {
-            throw StatementFailure.diagnostics([.error("checkpoint-error", "\(error)", at: statement.range)])
-        }
-        for rejected in search.rejected {
-            let fallback = search.found.map { "falling back to \($0.path)" } ?? "no older checkpoint to fall back to"
-            console.report([Diagnostic(.warning, id: "corrupt-checkpoint",
-                                       "\(rejected.path): \(rejected.reason); not loaded, \(fallback)", at: nil)])
-        }
-        guard let (checkpoint, path) = search.found else {
-            console.line("train \(name): no valid checkpoint in \(policy.directory); training from the start")
-            return .start
-        }
+        guard let (checkpoint, path) = try newestCheckpoint(policy, training: name, statement: statement) else { return .start }
         let mismatches = problems(checkpoint)
         if !mismatches.isEmpty {
             throw StatementFailure.diagnostics([.error(

@@ -79,4 +79,20 @@ public final class CheckpointDirectory {
         for old in all.dropLast(max(keep, 1)) { try? FileManager.default.removeItem(atPath: old.path) }
         return file
     }
+
+    /// `write`, for a training loop: the outcome goes to `report` as a training event (`saved`
+    /// makes the success event from the path) and comes back as a result; a checkpoint that
+    /// cannot be written never stops training.
+    func save(_ checkpoint: Checkpoint, keep: Int, report: (TrainingEvent) -> Void,
+              saved: (String) -> TrainingEvent) -> Result<String, CheckpointError> {
+        do {
+            let file = try write(checkpoint, keep: keep)
+            report(saved(file))
+            return .success(file)
+        } catch {
+            let failure = error as? CheckpointError ?? CheckpointError(path: path, "\(error)")
+            report(.checkpointFailed(failure))
+            return .failure(failure)
+        }
+    }
 }

@@ -52,27 +52,14 @@ extension GANTrainer {
     @discardableResult
     func save(data: Dataset, observer: GANObserver?) -> Result<String, CheckpointError>? {
         guard let directory, let policy = configuration.checkpoint else { return nil }
-        do {
-            let path = try directory.write(snapshot(data: data), keep: policy.keep)
-            observer?.trainingEvent(.checkpointSaved(path: path, epoch: epochsTrained + (position.batchIndex > 0 ? 1 : 0),
-                                                     step: position.batchIndex))
-            return .success(path)
-        } catch {
-            let failure = error as? CheckpointError ?? CheckpointError(path: directory.path, "\(error)")
-            observer?.trainingEvent(.checkpointFailed(failure))
-            return .failure(failure)
-        }
+        let (epoch, step) = (epochsTrained + (position.batchIndex > 0 ? 1 : 0), position.batchIndex)
+        return directory.save(snapshot(data: data), keep: policy.keep, report: { observer?.trainingEvent($0) },
+                              saved: { .checkpointSaved(path: $0, epoch: epoch, step: step) })
     }
 
     func interruption(data: Dataset, observer: GANObserver?) -> TrainingInterrupted {
-        var path: String?, failure: String?
-        switch save(data: data, observer: observer) {
-        case .success(let written): path = written
-        case .failure(let error): failure = error.description
-        case nil: break
-        }
-        return TrainingInterrupted(model: configuration.name, epoch: epochsTrained + 1, step: position.batchIndex,
-                                   checkpoint: path, saveError: failure)
+        TrainingInterrupted(model: configuration.name, epoch: epochsTrained + 1, step: position.batchIndex,
+                            saved: save(data: data, observer: observer))
     }
 
     /// Whether `checkpoint` can continue this GAN on `data`, and if not, why (one line each).

@@ -8,30 +8,13 @@ extension SupervisedRun {
     @discardableResult
     func save(epoch: Int, step: Int, observer: TrainingObserver?) -> Result<String, CheckpointError>? {
         guard let directory, let policy = configuration.checkpoint else { return nil }
-        do {
-            let path = try directory.write(snapshot(), keep: policy.keep)
-            observer?.trainingEvent(.checkpointSaved(path: path, epoch: epoch, step: step))
-            return .success(path)
-        } catch let error as CheckpointError {
-            observer?.trainingEvent(.checkpointFailed(error))
-            return .failure(error)
-        } catch {
-            let failure = CheckpointError(path: directory.path, "\(error)")
-            observer?.trainingEvent(.checkpointFailed(failure))
-            return .failure(failure)
-        }
+        return directory.save(snapshot(), keep: policy.keep, report: { observer?.trainingEvent($0) },
+                              saved: { .checkpointSaved(path: $0, epoch: epoch, step: step) })
     }
 
     func interruption(epoch: Int, observer: TrainingObserver?) -> TrainingInterrupted {
-        let saved = save(epoch: epoch, step: position.batchIndex, observer: observer)
-        var path: String?, failure: String?
-        switch saved {
-        case .success(let written): path = written
-        case .failure(let error): failure = error.description
-        case nil: break
-        }
-        return TrainingInterrupted(model: model.name, epoch: epoch, step: position.batchIndex, checkpoint: path,
-                                   saveError: failure)
+        TrainingInterrupted(model: model.name, epoch: epoch, step: position.batchIndex,
+                            saved: save(epoch: epoch, step: position.batchIndex, observer: observer))
     }
 
     /// The state between two steps.

@@ -135,6 +135,20 @@ public struct TrainingInterrupted: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "training '\(model)' interrupted at epoch \(epoch), after step \(step)"
     }
+
+}
+
+extension TrainingInterrupted {
+    /// After the checkpoint written on the way out (`saved`: nil when none is configured).
+    init(model: String, epoch: Int, step: Int, saved: Result<String, CheckpointError>?) {
+        var path: String?, failure: String?
+        switch saved {
+        case .success(let written): path = written
+        case .failure(let error): failure = error.description
+        case nil: break
+        }
+        self.init(model: model, epoch: epoch, step: step, checkpoint: path, saveError: failure)
+    }
 }
 
 public final class Trainer {

@@ -52,27 +52,14 @@ extension VAETrainer {
     @discardableResult
     func save(data: Dataset, observer: VAEObserver?) -> Result<String, CheckpointError>? {
         guard let directory, let policy = configuration.checkpoint, let checkpoint = snapshot(data: data) else { return nil }
-        do {
-            let path = try directory.write(checkpoint, keep: policy.keep)
-            observer?.trainingEvent(.checkpointSaved(path: path, epoch: epochsTrained + (position.batchIndex > 0 ? 1 : 0),
-                                                     step: position.batchIndex))
-            return .success(path)
-        } catch {
-            let failure = error as? CheckpointError ?? CheckpointError(path: directory.path, "\(error)")
-            observer?.trainingEvent(.checkpointFailed(failure))
-            return .failure(failure)
-        }
+        let (epoch, step) = (epochsTrained + (position.batchIndex > 0 ? 1 : 0), position.batchIndex)
+        return directory.save(checkpoint, keep: policy.keep, report: { observer?.trainingEvent($0) },
+                              saved: { .checkpointSaved(path: $0, epoch: epoch, step: step) })
     }
 
     func interruption(data: Dataset, observer: VAEObserver?) -> TrainingInterrupted {
-        var path: String?, failure: String?
-        switch save(data: data, observer: observer) {
-        case .success(let written): path = written
-        case .failure(let error): failure = error.description
-        case nil: break
-        }
-        return TrainingInterrupted(model: configuration.name, epoch: epochsTrained + 1, step: position.batchIndex,
-                                   checkpoint: path, saveError: failure)
+        TrainingInterrupted(model: configuration.name, epoch: epochsTrained + 1, step: position.batchIndex,
+                            saved: save(data: data, observer: observer))
     }
 
     /// Whether `checkpoint` can continue this pairing on `data`, and if not, why (one line each).
