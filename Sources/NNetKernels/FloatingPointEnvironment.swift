@@ -9,30 +9,36 @@
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 public enum FloatingPointEnvironment {
     /// Sets flush-to-zero and denormals-are-zero (x86 MXCSR FTZ|DAZ; arm64 FPCR.FZ) for the
     /// calling thread. Idempotent; a no-op where the environment is not reachable.
     public static func flushSubnormalsOnThisThread() {
+        // Cheap after the first call on a thread (a thread-specific flag, not the FPU state).
+        guard pthread_getspecific(flushedKey) == nil else { return }
+        pthread_setspecific(flushedKey, UnsafeRawPointer(bitPattern: 1))
         #if canImport(Glibc) && arch(x86_64)
         var environment = fenv_t()
         fegetenv(&environment)
-        let flags: UInt32 = 0x8040  // FTZ (bit 15) | DAZ (bit 6)
-        if environment.__mxcsr & flags != flags {
-            environment.__mxcsr |= flags
-            fesetenv(&environment)
-        }
+        environment.__mxcsr |= 0x8040  // FTZ (bit 15) | DAZ (bit 6)
+        fesetenv(&environment)
         #elseif canImport(Glibc) && arch(arm64)
         var environment = fenv_t()
         fegetenv(&environment)
-        let flushToZero: UInt32 = 1 << 24  // FPCR.FZ
-        if environment.__fpcr & flushToZero == 0 {
-            environment.__fpcr |= flushToZero
-            fesetenv(&environment)
-        }
+        environment.__fpcr |= 1 << 24  // FPCR.FZ
+        fesetenv(&environment)
         #endif
     }
+
+    /// Set (non-nil) on a thread once its mode is set.
+    private static let flushedKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Whether the calling thread flushes subnormals (for tests).
     public static var flushesSubnormals: Bool { halve(probe) == 0 }

@@ -70,6 +70,8 @@ public final class ThreadPool: @unchecked Sendable {
     /// counter). Kernels therefore call it only for work large enough to split.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
+        // The caller computes too: in the workers' floating-point mode, whichever thread it is.
+        FloatingPointEnvironment.flushSubnormalsOnThisThread()
         if count == 1 || threads.isEmpty || !state.tryAcquire() {
             for i in 0..<count { body(i) }
             return
