@@ -76,7 +76,10 @@ enum Vector {
         y = y * (1.5 - half * y * y)
         y = y * (1.5 - half * y * y)
         let s = x * y
+        // The Newton steps give inf·0 = NaN for x = inf; sqrt(inf) is inf (Adam's second moment
+        // of an overflowing gradient must give a zero step, not a NaN weight).
         return s.addingProduct(y * 0.5, x - s * s).replacing(with: .nan, where: x .< 0)
+            .replacing(with: .infinity, where: x .== .infinity)
     }
 
     /// min(max(x, low), high) lane-wise.

@@ -33,4 +33,19 @@ struct OptimizerTests {
         #expect(worstError(fastM, slowM, absolute: 1e-7, relative: 1e-6) <= 1)
         #expect(worstError(fastS, slowS, absolute: 1e-7, relative: 1e-6) <= 1)
     }
+
+    /// g = 3e38: g² overflows Adam's second moment to inf, and √inf = inf makes the step zero (the
+    /// reference's sqrtf); the vector square root once returned NaN there and poisoned the weight.
+    @Test func adamWithAnOverflowingSecondMomentMatchesTheReference() {
+        let count = 37
+        let g = [Float](repeating: 3e38, count: count)
+        var fastW = [Float](repeating: 0.5, count: count), slowW = fastW
+        var fastM = [Float](repeating: 0, count: count), slowM = fastM, fastV = fastM, slowV = fastM
+        Kernels.adamUpdate(weights: &fastW, gradient: g, firstMoment: &fastM, secondMoment: &fastV, count: count,
+                           learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1)
+        Reference.adamUpdate(weights: &slowW, gradient: g, firstMoment: &slowM, secondMoment: &slowV, count: count,
+                             learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1)
+        #expect(slowW.allSatisfy { $0 == 0.5 } && slowV.allSatisfy { $0 == .infinity })
+        #expect(fastW == slowW, "\(fastW.prefix(3))")
+    }
 }

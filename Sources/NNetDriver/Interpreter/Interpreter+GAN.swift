@@ -133,7 +133,7 @@ extension Interpreter {
                 realLabel: entry.realLabel, epochs: try bound.integer("epochs", default: 1, minimum: 1),
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
                 seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
-                checkpoint: try checkpointPolicy(bound))
+                checkpoint: try checkpointPolicy(bound), onNonFinite: try nonFinitePolicy(bound))
             if bound.has("samples") { _ = try bound.string("samples") }
         } catch {
             throw StatementFailure.diagnostics([error])

@@ -9,7 +9,7 @@ import NNetRuntime
 extension Interpreter {
     /// The settings a pairing's `train` shares with a model's (`checkpoint`, `clip_norm`, …).
     static let pairingTrustSettings = trainSettings.parameters.filter {
-        ["checkpoint", "checkpoint_every", "checkpoint_steps", "keep", "clip_norm", "clip_value"].contains($0.name)
+        ["checkpoint", "checkpoint_every", "checkpoint_steps", "keep", "clip_norm", "clip_value", "on_nan"].contains($0.name)
     }
 
     /// `optimizer` with the statement's `clip_norm` and `clip_value`, when given.
@@ -94,8 +94,10 @@ func reportCheckpointEvent(_ event: TrainingEvent, model: String, console: Conso
         log?.write(["event": "checkpoint", "model": .string(model), "path": .string(path), "epoch": .int(epoch), "step": .int(step)])
     case .checkpointFailed(let error):
         console.report([Diagnostic(.warning, id: "checkpoint-failed", "could not save a checkpoint: \(error); training goes on", at: nil)])
-    case .stepSkipped:
-        break
+    case .stepSkipped(let fault):
+        log?.write(["event": "skipped", "model": .string(model), "epoch": .int(fault.epoch), "step": .int(fault.step),
+                    "reason": .string(fault.what)])
+        console.report([Diagnostic(.warning, id: "step-skipped", "skipped epoch \(fault.epoch), step \(fault.step): \(fault.what)", at: nil)])
     }
 }
 

@@ -124,8 +124,7 @@ extension Interpreter {
         let shuffle = try bound.bool("shuffle", default: true)
         if bound.has("clip_norm") { optimizer.clipNorm = Float(try bound.number("clip_norm", in: 1e-12...1e30)) }
         if bound.has("clip_value") { optimizer.clipValue = Float(try bound.number("clip_value", in: 1e-12...1e30)) }
-        let onNonFinite = NonFinitePolicy(rawValue: try bound.symbol("on_nan", choices: NonFinitePolicy.allCases.map(\.rawValue),
-                                                                     default: NonFinitePolicy.stop.rawValue))!
+        let onNonFinite = try nonFinitePolicy(bound)
         var metrics: [Metric] = []
         if let value = bound["metrics"] {
             let items: [Value]
@@ -138,6 +137,12 @@ extension Interpreter {
         return TrainingConfiguration(loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batch, seed: seed,
                                      shuffle: shuffle, metrics: metrics, onNonFinite: onNonFinite,
                                      checkpoint: try checkpointPolicy(bound))
+    }
+
+    /// `on_nan: stop|skip` (default stop).
+    func nonFinitePolicy(_ bound: BoundArguments) throws(Diagnostic) -> NonFinitePolicy {
+        NonFinitePolicy(rawValue: try bound.symbol("on_nan", choices: NonFinitePolicy.allCases.map(\.rawValue),
+                                                   default: NonFinitePolicy.stop.rawValue))!
     }
 
     /// `checkpoint: "runs/m"` with `checkpoint_every`, `checkpoint_steps` and `keep`, which need it.

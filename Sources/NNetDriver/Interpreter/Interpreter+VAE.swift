@@ -85,7 +85,7 @@ extension Interpreter {
                 optimizer: try clipped(entry.optimizer, bound), epochs: try bound.integer("epochs", default: 1, minimum: 1),
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
                 seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
-                checkpoint: try checkpointPolicy(bound))
+                checkpoint: try checkpointPolicy(bound), onNonFinite: try nonFinitePolicy(bound))
             for key in ["samples", "reconstructions"] where bound.has(key) { _ = try bound.string(key) }
         } catch {
             throw StatementFailure.diagnostics([error])

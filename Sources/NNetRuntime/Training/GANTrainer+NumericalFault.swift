@@ -40,6 +40,18 @@ extension GANTrainer {
                                  epoch: epoch, step: step, fallback: fallback))
     }
 
+    /// The discriminator's gradients after the real batch's were added to the generated batch's:
+    /// each was checked, but their sum can still overflow.
+    func checkSummedGradients(_ gradients: [UnsafePointer<Float>?]) throws {
+        let (epoch, step) = stepNumbers
+        let graph = discriminatorExecutor.graph
+        guard let (index, value) = FaultLocator.firstNonFiniteGradient(gradients, graph: graph) else { return }
+        var fault = FaultLocator.unlocated(model: discriminator.model, graph: graph, epoch: epoch, step: step,
+                                           found: (.gradient, index, value))
+        fault.detail += " (the real and generated batches' gradients summed)"
+        throw named(fault)
+    }
+
     /// A model's parameters after its optimizer's update.
     func checkParameters(_ instance: ModelInstance) throws {
         let (epoch, step) = stepNumbers

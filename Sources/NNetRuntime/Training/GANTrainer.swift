@@ -34,10 +34,14 @@ public struct GANConfiguration: Sendable {
     public var batchSize: Int
     public var seed: UInt64
     public var checkpoint: CheckpointPolicy?
+    /// What a step with a NaN or infinite loss, gradient or output does (`on_nan`).
+    public var onNonFinite: NonFinitePolicy
 
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
-                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil) {
+                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
+                onNonFinite: NonFinitePolicy = .stop) {
+        self.onNonFinite = onNonFinite
         self.name = name
         self.loss = loss
         self.noise = noise
@@ -145,6 +149,11 @@ public final class GANTrainer {
 
     deinit { realGradients.deallocate() }
 
+    /// Whether `on_nan: skip` drops the step that raised `fault` (parameters gone non-finite stop).
+    func skips(_ fault: NumericalFault) -> Bool {
+        configuration.onNonFinite == .skip && fault.tensor != .parameter
+    }
+
     /// Fills `count` rows of noise vectors.
     func fillNoise(_ buffer: UnsafeMutablePointer<Float>, rows: Int, generator random: inout SeededGenerator) {
         guard configuration.noise == .normal else {
@@ -178,87 +187,101 @@ public final class GANTrainer {
                 random.shuffle(&order)
                 sums = GANEpochSums()
             }
+            var skippedInEpoch = 0
             while position.batchIndex < steps {
                 let step = position.batchIndex
                 if stopRequested() { throw interruption(data: data, observer: observer) }
                 // Discriminator: a batch of real samples (target realLabel), then a batch of generated
                 // ones (target 0), as separate batches so that batch_norm never mixes their statistics
                 // (the DCGAN recipe); one update with the sum of both gradients.
-                var stepLossD: Float = 0
-                let parameters = discriminator.parameters
-                var generatorDropout = generatorExecutor.randomGenerator
-                for repetition in 0..<configuration.discriminatorSteps {
-                    let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
-                    let input = discriminatorExecutor.buffer(dGraph.input)
-                    let target = discriminatorExecutor.buffer(dGraph.target!)
-                    for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
-                    for row in 0..<batch { target[row] = configuration.realLabel }
-                    let realDropout = discriminatorExecutor.randomGenerator
-                    discriminatorExecutor.run(rows: batch)
-                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: realDropout)
-                    let lossReal = discriminatorExecutor.loss
-                    let realScores = discriminatorExecutor.buffer(dGraph.output)
-                    var real: Float = 0
-                    for row in 0..<batch { real += realScores[row] }
-                    for (index, gradient) in gradients.enumerated() {
-                        guard let gradient else { continue }
-                        (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
+                do {
+                    var stepLossD: Float = 0
+                    let parameters = discriminator.parameters
+                    var generatorDropout = generatorExecutor.randomGenerator
+                    for repetition in 0..<configuration.discriminatorSteps {
+                        let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
+                        let input = discriminatorExecutor.buffer(dGraph.input)
+                        let target = discriminatorExecutor.buffer(dGraph.target!)
+                        for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
+                        for row in 0..<batch { target[row] = configuration.realLabel }
+                        let realDropout = discriminatorExecutor.randomGenerator
+                        discriminatorExecutor.run(rows: batch)
+                        try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: realDropout)
+                        let lossReal = discriminatorExecutor.loss
+                        let realScores = discriminatorExecutor.buffer(dGraph.output)
+                        var real: Float = 0
+                        for row in 0..<batch { real += realScores[row] }
+                        for (index, gradient) in gradients.enumerated() {
+                            guard let gradient else { continue }
+                            (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
+                        }
+                        // The last repetition's z is also the generator step's: its forward pass is that
+                        // step's, so it alone moves the generator's running statistics.
+                        let generatorsOwnPass = repetition == configuration.discriminatorSteps - 1
+                        generatorDropout = generatorExecutor.randomGenerator
+                        fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
+                        generatorExecutor.updatesRunningStatistics = generatorsOwnPass
+                        generatorExecutor.runForward(rows: batch)
+                        generatorExecutor.updatesRunningStatistics = true
+                        try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
+                        input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                        for row in 0..<batch { target[row] = 0 }
+                        let fakeDropout = discriminatorExecutor.randomGenerator
+                        discriminatorExecutor.run(rows: batch)
+                        try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: fakeDropout)
+                        stepLossD = lossReal + discriminatorExecutor.loss
+                        for (index, gradient) in gradients.enumerated() {
+                            guard let gradient else { continue }
+                            Kernels.add(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
+                                        count: parameters.infos[index].count)
+                        }
+                        try checkSummedGradients(gradients)
+                        discriminatorOptimizer.apply(gradients: gradients)
+                        try checkParameters(discriminator)
+                        let fakeScores = discriminatorExecutor.buffer(dGraph.output)
+                        var fake: Float = 0
+                        for row in 0..<batch { fake += fakeScores[row] }
+                        sums.realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
+                        sums.fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
                     }
-                    // The last repetition's z is also the generator step's: its forward pass is that
-                    // step's, so it alone moves the generator's running statistics.
-                    let generatorsOwnPass = repetition == configuration.discriminatorSteps - 1
-                    generatorDropout = generatorExecutor.randomGenerator
-                    fillNoise(generatorExecutor.buffer(gGraph.input), rows: batch, generator: &random)
-                    generatorExecutor.updatesRunningStatistics = generatorsOwnPass
-                    generatorExecutor.runForward(rows: batch)
-                    generatorExecutor.updatesRunningStatistics = true
-                    try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
-                    input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
-                    for row in 0..<batch { target[row] = 0 }
-                    let fakeDropout = discriminatorExecutor.randomGenerator
-                    discriminatorExecutor.run(rows: batch)
-                    try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: fakeDropout)
-                    stepLossD = lossReal + discriminatorExecutor.loss
-                    for (index, gradient) in gradients.enumerated() {
-                        guard let gradient else { continue }
-                        Kernels.add(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
-                                    count: parameters.infos[index].count)
+                    // Generator: on the same z as the last discriminator step (as PyTorch's and Keras'
+                    // DCGAN tutorials do). The generator has not changed since that forward pass, so its
+                    // activations are still in the executor's buffers: only the pass through the
+                    // discriminator (not updated) and the generator's backward pass remain.
+                    throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
+                                                                     count: batch * sampleSize)
+                    let target = throughDiscriminator.buffer(tGraph.target!)
+                    let wanted: Float = configuration.loss == .minimax ? 0 : 1
+                    for row in 0..<batch { target[row] = wanted }
+                    let throughDropout = throughDiscriminator.randomGenerator
+                    throughDiscriminator.run(rows: batch)
+                    try checkThroughDiscriminator(rows: batch, dropout: throughDropout)
+                    let seed = generatorExecutor.buffer(gGraph.target!)
+                    // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
+                    let sign: Float = configuration.loss == .minimax ? -1 : 1
+                    seed.update(from: throughDiscriminator.buffer(tGraph.inputGradient!), count: batch * sampleSize)
+                    if sign != 1 { Kernels.scale(seed, by: sign, count: batch * sampleSize) }
+                    generatorExecutor.runBackward()
+                    try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
+                                  dropout: generatorDropout, checkLoss: false)
+                    generatorOptimizer.apply(gradients: generatorGradients)
+                    try checkParameters(generator)
+                    let stepLossG = sign * throughDiscriminator.loss
+                    sums.lossD += Double(stepLossD)
+                    sums.lossG += Double(stepLossG)
+                    let lastFake = sums.fakeScore / Double(step + 1)
+                    suspiciousSteps = (stepLossD < 1e-3 || lastFake < 1e-3) ? suspiciousSteps + 1 : 0
+                } catch let fault as NumericalFault where skips(fault) {
+                    // on_nan: skip — the step's remaining updates are dropped (a parameter that is
+                    // already non-finite cannot be skipped: that still stops training).
+                    observer?.trainingEvent(.stepSkipped(fault))
+                    skippedInEpoch += 1
+                    if skippedInEpoch == steps {
+                        var whole = fault
+                        whole.wholeEpochSkipped = true
+                        throw whole
                     }
-                    discriminatorOptimizer.apply(gradients: gradients)
-                    try checkParameters(discriminator)
-                    let fakeScores = discriminatorExecutor.buffer(dGraph.output)
-                    var fake: Float = 0
-                    for row in 0..<batch { fake += fakeScores[row] }
-                    sums.realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
-                    sums.fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
                 }
-                // Generator: on the same z as the last discriminator step (as PyTorch's and Keras'
-                // DCGAN tutorials do). The generator has not changed since that forward pass, so its
-                // activations are still in the executor's buffers: only the pass through the
-                // discriminator (not updated) and the generator's backward pass remain.
-                throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
-                                                                 count: batch * sampleSize)
-                let target = throughDiscriminator.buffer(tGraph.target!)
-                let wanted: Float = configuration.loss == .minimax ? 0 : 1
-                for row in 0..<batch { target[row] = wanted }
-                let throughDropout = throughDiscriminator.randomGenerator
-                throughDiscriminator.run(rows: batch)
-                try checkThroughDiscriminator(rows: batch, dropout: throughDropout)
-                let seed = generatorExecutor.buffer(gGraph.target!)
-                // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
-                let sign: Float = configuration.loss == .minimax ? -1 : 1
-                seed.update(from: throughDiscriminator.buffer(tGraph.inputGradient!), count: batch * sampleSize)
-                if sign != 1 { Kernels.scale(seed, by: sign, count: batch * sampleSize) }
-                generatorExecutor.runBackward()
-                try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
-                              dropout: generatorDropout, checkLoss: false)
-                generatorOptimizer.apply(gradients: generatorGradients)
-                try checkParameters(generator)
-                let stepLossG = sign * throughDiscriminator.loss
-                sums.lossD += Double(stepLossD)
-                sums.lossG += Double(stepLossG)
-                let lastFake = sums.fakeScore / Double(step + 1)
-                suspiciousSteps = (stepLossD < 1e-3 || lastFake < 1e-3) ? suspiciousSteps + 1 : 0
                 position.batchIndex += 1
                 position.stepsDone += 1
                 if let every = configuration.checkpoint?.everySteps, position.stepsDone % every == 0 {

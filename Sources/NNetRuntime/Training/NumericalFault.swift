@@ -30,7 +30,7 @@ public struct NumericalFault: Error, CustomStringConvertible, Sendable {
     /// The layer's name and kind (`'h1' (dense)`), or nil.
     public let layerDescription: String?
     /// The op or parameter (`matmul`, `gradient of h1.weight`, `h1.weight`).
-    public let detail: String
+    public var detail: String
     /// Set when on_nan: skip skipped every step of the epoch, so training could not go on.
     public var wholeEpochSkipped = false
     /// In a pairing (gan, vae, autoencoder): its name, and the model's role in it

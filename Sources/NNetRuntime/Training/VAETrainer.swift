@@ -20,9 +20,13 @@ public struct VAEConfiguration: Sendable {
     public var batchSize: Int
     public var seed: UInt64
     public var checkpoint: CheckpointPolicy?
+    /// What a step with a NaN or infinite loss, gradient or output does (`on_nan`).
+    public var onNonFinite: NonFinitePolicy
 
     public init(name: String, variational: Bool, reconstruction: LossKind, beta: Float, optimizer: OptimizerSettings,
-                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil) {
+                epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
+                onNonFinite: NonFinitePolicy = .stop) {
+        self.onNonFinite = onNonFinite
         self.name = name
         self.variational = variational
         self.reconstruction = reconstruction
@@ -208,14 +212,26 @@ public final class VAETrainer {
                 random.shuffle(&order)
                 sums = (0, 0)
             }
+            var skippedInEpoch = 0
             while position.batchIndex < steps {
                 if stopRequested() { throw interruption(data: data, observer: observer) }
                 let first = position.batchIndex * batch
-                let step = try batchStep(data, rows: min(batch, data.count - first), first: first, order: order,
-                                         encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
-                                         training: training, noise: noise, random: &random)
-                sums.reconstruction += step.reconstruction
-                sums.divergence += step.divergence
+                do {
+                    let step = try batchStep(data, rows: min(batch, data.count - first), first: first, order: order,
+                                             encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
+                                             training: training, noise: noise, random: &random)
+                    sums.reconstruction += step.reconstruction
+                    sums.divergence += step.divergence
+                } catch let fault as NumericalFault where configuration.onNonFinite == .skip && fault.tensor != .parameter {
+                    // on_nan: skip — no update from this batch (a non-finite parameter still stops).
+                    observer?.trainingEvent(.stepSkipped(fault))
+                    skippedInEpoch += 1
+                    if skippedInEpoch == steps {
+                        var whole = fault
+                        whole.wholeEpochSkipped = true
+                        throw whole
+                    }
+                }
                 position.batchIndex += 1
                 position.stepsDone += 1
                 if let every = configuration.checkpoint?.everySteps, position.stepsDone % every == 0 {
