@@ -82,6 +82,17 @@ def training_step(body):
     return jax.jit(step, donate_argnums=(0, 1))
 
 
+def supervised_step(loss_fn, optimizer):
+    """A `training_step` on (x, y) batches: carry (params, optimiser state), outputs (loss,)."""
+    @training_step
+    def step(carry, data, index):
+        p, s = carry
+        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
+        updates, s = optimizer.update(grads, s, p)
+        return (optax.apply_updates(p, updates), s), (loss,)
+    return step
+
+
 def run_epochs(step, carry, data, batch, outputs):
     """Runs a `training_step` over shuffled batches (last one partial) for args.epochs epochs.
     Returns the carry, the epoch times and each epoch's per-sample means of the `outputs` values."""
@@ -101,24 +112,26 @@ def run_epochs(step, carry, data, batch, outputs):
 
 def classifier(sizes, batch):
     """An MLP with ReLU hidden layers on Fashion-MNIST: Adam 1e-3, sparse categorical cross-entropy."""
-    x_train, y_train, x_test, y_test = (jnp.asarray(a) for a in common.fashion_mnist())
-    params = dense_params(jax.random.key(0), sizes)
+    train_classifier(apply, dense_params(jax.random.key(0), sizes),
+                     [jnp.asarray(a) for a in common.fashion_mnist()], batch)
+
+
+def train_classifier(logits, params, data, batch):
+    """Trains `logits(params, x)` on data = (x_train, y_train, x_test, y_test) with Adam 1e-3 and
+    sparse categorical cross-entropy; reports the last epoch's train loss and the test accuracy."""
+    x_train, y_train, x_test, y_test = data
     optimizer = adam()
 
     def loss_fn(p, x, y):
-        return optax.softmax_cross_entropy_with_integer_labels(apply(p, x), y).mean()
+        return optax.softmax_cross_entropy_with_integer_labels(logits(p, x), y).mean()
 
-    @training_step
-    def step(carry, data, index):
-        p, s = carry
-        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
-        updates, s = optimizer.update(grads, s, p)
-        return (optax.apply_updates(p, updates), s), (loss,)
-
+    step = supervised_step(loss_fn, optimizer)
     (params, _), times, means = run_epochs(step, (params, optimizer.init(params)), (x_train, y_train), batch, 1)
-    accuracy = float((apply(params, x_test).argmax(1) == y_test).mean())
+    predict = jax.jit(logits)
+    correct = sum(int((predict(params, x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum())
+                  for i in range(0, len(x_test), 1000))
     common.emit(args, "train_loss", float(means[-1][0]), common.median(times))
-    common.emit(args, "test_accuracy", accuracy, common.median(times))
+    common.emit(args, "test_accuracy", correct / len(x_test), common.median(times))
 
 
 # nnet's he_normal: N(0, 2 / fan_in), not truncated (jax.nn.initializers.he_normal is truncated).
@@ -131,13 +144,11 @@ def w4_cnn():
     dense 128 relu, dense 10 (softmax fused into the loss); 'same' padding, NHWC images and HWIO
     kernels (XLA's CPU layout, nnet's too); He-normal init for the ReLU layers, Glorot-uniform for the
     last; Adam 1e-3, batch 64."""
-    x_train, y_train, x_test, y_test = (jnp.asarray(a) for a in common.fashion_images())
     keys = jax.random.split(jax.random.key(0), 4)
     params = [(he_normal(keys[0], (3, 3, 1, 32), jnp.float32), jnp.zeros(32, jnp.float32)),
               (he_normal(keys[1], (3, 3, 32, 64), jnp.float32), jnp.zeros(64, jnp.float32)),
               (he_normal(keys[2], (7 * 7 * 64, 128), jnp.float32), jnp.zeros(128, jnp.float32)),
               (glorot(keys[3], (128, 10), jnp.float32), jnp.zeros(10, jnp.float32))]
-    optimizer = adam()
 
     def conv_relu_pool(x, weight, bias):
         x = jax.lax.conv_general_dilated(x, weight, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
@@ -149,22 +160,7 @@ def w4_cnn():
         x = conv_relu_pool(x, *p[1])
         return apply(p[2:], x.reshape(x.shape[0], -1))
 
-    def loss_fn(p, x, y):
-        return optax.softmax_cross_entropy_with_integer_labels(logits(p, x), y).mean()
-
-    @training_step
-    def step(carry, data, index):
-        p, s = carry
-        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
-        updates, s = optimizer.update(grads, s, p)
-        return (optax.apply_updates(p, updates), s), (loss,)
-
-    (params, _), times, means = run_epochs(step, (params, optimizer.init(params)), (x_train, y_train), 64, 1)
-    predict = jax.jit(logits)
-    correct = sum(int((predict(params, x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum())
-                  for i in range(0, len(x_test), 1000))
-    common.emit(args, "train_loss", float(means[-1][0]), common.median(times))
-    common.emit(args, "test_accuracy", correct / len(x_test), common.median(times))
+    train_classifier(logits, params, [jnp.asarray(a) for a in common.fashion_images()], 64)
 
 
 def w7_lstm():
@@ -199,13 +195,7 @@ def w7_lstm():
     def loss_fn(p, xb, yb):
         return jnp.mean((predict(p, xb) - yb) ** 2)
 
-    @training_step
-    def step(carry, data, index):
-        p, s = carry
-        loss, grads = jax.value_and_grad(loss_fn)(p, data[0][index], data[1][index])
-        updates, s = optimizer.update(grads, s, p)
-        return (optax.apply_updates(p, updates), s), (loss,)
-
+    step = supervised_step(loss_fn, optimizer)
     (params, _), times, _ = run_epochs(step, (params, optimizer.init(params)), (x, y), 32, 1)
     common.emit(args, "train_mse", float(loss_fn(params, x, y)), common.median(times))
 

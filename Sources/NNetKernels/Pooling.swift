@@ -120,11 +120,28 @@ extension Kernels {
     }
 
     /// One sample of `maxPool2dBackward` for windows that tile the input: each window's pixels
-    /// are written with dy on its argmax lanes and 0 elsewhere, 16 channels at a time.
+    /// are written with dy on its argmax lanes and 0 elsewhere, times f'(y), 16 channels at a time.
+    /// The activation is switched on once per sample, not per vector (relu then needs no call).
     @inline(__always)
     static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
                                      _ dx: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>?,
                                      _ activation: ActivationKind) {
+        switch (y == nil, activation) {
+        case (true, _), (false, .linear):
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, nil) { d, _ in d }
+        case (false, .relu):
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, y) { d, output in d.replacing(with: 0, where: .!(output .> 0)) }
+        default:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, y) { d, output in d * Vector.derivative(output: output, activation) }
+        }
+    }
+
+    /// The loop of `maxPoolTilesBackward`: `scale(d, y)` applies the activation gradient to 16
+    /// gradients d given the activation's outputs y there (zeros when `y` is nil).
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>?,
+                                     _ scale: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
         let c = g.channels
         let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         var out = 0
@@ -133,14 +150,14 @@ extension Kernels {
                 let top = oh &* g.windowHeight, left = ow &* g.windowWidth
                 Vector.forEach(c) { channel, lanes in
                     let gradient = Vector.load(dy + (out &+ channel), lanes: lanes)
-                    let winner = Vector.load(argmax + (out &+ channel), lanes: lanes)
+                    let winner = Vector.load(argmax + (out &+ channel), lanes: lanes, padding: -1)
                     for ih in top..<(top &+ g.windowHeight) {
                         for iw in left..<(left &+ g.windowWidth) {
                             let offset = (ih &* g.inputWidth &+ iw) &* c &+ channel
                             let mine = SIMD16<Float>(repeating: Float(offset)) + laneOffsets
-                            var d = SIMD16<Float>().replacing(with: gradient, where: winner .== mine)
-                            if let y { d = d * Vector.derivative(output: Vector.load(y + offset, lanes: lanes), activation) }
-                            Vector.store(d, dx + offset, lanes: lanes)
+                            let d = SIMD16<Float>().replacing(with: gradient, where: winner .== mine)
+                            let output = y.map { Vector.load($0 + offset, lanes: lanes) } ?? SIMD16<Float>()
+                            Vector.store(scale(d, output), dx + offset, lanes: lanes)
                         }
                     }
                 }

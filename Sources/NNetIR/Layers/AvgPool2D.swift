@@ -11,10 +11,6 @@ public enum AvgPool2DLayer: LayerDefinition {
 
     public static func configure(_ arguments: BoundArguments, input: [Int], layer: LayerDecl,
                                  name: String) throws(Diagnostic) -> LayerConfig {
-        let (geometry, detail) = try PoolingLayers.geometry(arguments, input: input, kind: kind, layer: layer, name: name)
-        let outputShape = [geometry.outputHeight, geometry.outputWidth, geometry.channels]
-        return LayerConfig(outputShape: outputShape, detail: detail) { graph, x, _, _, index in
-            graph.add(.avgPool2d(geometry), [x], shape: outputShape, layer: index)
-        }
+        try PoolingLayers.config(arguments, input: input, kind: kind, layer: layer, name: name) { .avgPool2d($0) }
     }
 }

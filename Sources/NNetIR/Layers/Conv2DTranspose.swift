@@ -12,22 +12,13 @@ import NNetKernels
 
 public enum Conv2DTransposeLayer: LayerDefinition {
     public static let kind = "conv2d_transpose"
-    public static let signature = Signature("layer 'conv2d_transpose'", [
-        ParameterSpec("filters", expects: "a positive integer (output channels)", required: true, positional: true),
-        ParameterSpec("kernel", expects: "a positive integer or [height, width]", required: true, positional: true),
-        ParameterSpec("stride", expects: "a positive integer or [height, width]"),
-        ParameterSpec("padding", expects: "valid or same"),
-        ParameterSpec("output_padding", expects: "a non-negative integer or [height, width], less than the stride"),
-        ParameterSpec("activation", expects: "an activation such as relu"),
-        ParameterSpec("bias", expects: "true or false"),
-        ParameterSpec("init", expects: DenseLayer.initializers.joined(separator: ", ")),
-    ])
+    public static let signature = ConvolutionLayers.signature(
+        kind, padding: "valid or same",
+        ParameterSpec("output_padding", expects: "a non-negative integer or [height, width], less than the stride"))
 
     public static func configure(_ arguments: BoundArguments, input: [Int], layer: LayerDecl,
                                  name: String) throws(Diagnostic) -> LayerConfig {
-        let filters = try arguments.integer("filters", minimum: 1)
-        let kernel = try Spatial.pair(arguments, "kernel")
-        let stride = try Spatial.pair(arguments, "stride", default: Pair(1, 1))
+        let (filters, kernel, stride) = try ConvolutionLayers.shape(arguments)
         let padding = try Spatial.padding(arguments, allowExplicit: false)
         let outputPadding = try arguments["output_padding"].map { v throws(Diagnostic) in
             try Spatial.pair(v, what: "'output_padding' of \(arguments.owner)", minimum: 0)
@@ -37,9 +28,7 @@ public enum Conv2DTransposeLayer: LayerDefinition {
                          "'output_padding' of \(arguments.owner) must be less than the stride \(stride.text), found \(outputPadding.text)",
                          at: arguments["output_padding"]!.range)
         }
-        let activation = try arguments["activation"].map { v throws(Diagnostic) in try Activation.resolve(v) }
-            ?? .pointwise(.linear)
-        let hasBias = try arguments.bool("bias", default: true)
+        let (activation, hasBias) = try ConvolutionLayers.output(arguments)
         let (height, width, channels) = try Spatial.image(input, kind: kind, name: name, at: layer.kind.range)
 
         /// (output size, top/left padding of the equivalent convolution) along one axis.
@@ -58,24 +47,13 @@ public enum Conv2DTransposeLayer: LayerDefinition {
         // The convolution this layer transposes: from this layer's output back to its input.
         let geometry = ConvolutionGeometry(input: (rows.0, columns.0, filters), output: (height, width, channels),
                                            kernel: kernel.tuple, stride: stride.tuple, padding: (rows.1, columns.1))
-        try checkElementCount([kernel.height, kernel.width, filters, channels], of: "weight", layer: kind, name,
-                              at: layer.range)
-        let taps = kernel.height * kernel.width
-        let weightInit = try Conv2DLayer.weightInitializer(arguments, fanIn: taps * channels, fanOut: taps * filters)
-        var parameters = [LayerParameter(suffix: "weight", shape: [kernel.height, kernel.width, filters, channels],
-                                         initializer: weightInit)]
-        if hasBias { parameters.append(LayerParameter(suffix: "bias", shape: [filters], initializer: .zeros)) }
-        let outputShape = [rows.0, columns.0, filters]
-        var detail = "\(kernel.height)x\(kernel.width)"
-        if stride != Pair(1, 1) { detail += ", stride \(stride.text)" }
-        if padding == .same { detail += ", same" }
-        if let outputPadding { detail += ", output_padding \(outputPadding.text)" }
-        if activation != .pointwise(.linear) { detail += ", \(activation)" }
-        return LayerConfig(outputShape: outputShape, parameters: parameters, detail: detail,
-                           finalActivation: activation) { graph, x, params, _, index in
-            var y = graph.add(.conv2dTranspose(geometry), [x, params[0]], shape: outputShape, layer: index)
-            if hasBias { y = graph.add(.biasAdd, [y, params[1]], shape: outputShape, layer: index) }
-            return emitActivation(activation, &graph, y, layer: index)
-        }
+        var detail: [String] = []
+        if padding == .same { detail.append("same") }
+        if let outputPadding { detail.append("output_padding \(outputPadding.text)") }
+        return try ConvolutionLayers.config(
+            arguments, kind: kind, name: name, layer: layer, op: .conv2dTranspose(geometry),
+            weightShape: [kernel.height, kernel.width, filters, channels], inChannels: channels, filters: filters,
+            outputShape: [rows.0, columns.0, filters], kernel: kernel, stride: stride, detail: detail,
+            activation: activation, hasBias: hasBias)
     }
 }

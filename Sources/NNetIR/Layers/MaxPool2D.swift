@@ -12,11 +12,7 @@ public enum MaxPool2DLayer: LayerDefinition {
 
     public static func configure(_ arguments: BoundArguments, input: [Int], layer: LayerDecl,
                                  name: String) throws(Diagnostic) -> LayerConfig {
-        let (geometry, detail) = try PoolingLayers.geometry(arguments, input: input, kind: kind, layer: layer, name: name)
-        let outputShape = [geometry.outputHeight, geometry.outputWidth, geometry.channels]
-        return LayerConfig(outputShape: outputShape, detail: detail) { graph, x, _, _, index in
-            graph.add(.maxPool2d(geometry), [x], shape: outputShape, layer: index)
-        }
+        try PoolingLayers.config(arguments, input: input, kind: kind, layer: layer, name: name) { .maxPool2d($0) }
     }
 }
 
@@ -28,6 +24,17 @@ enum PoolingLayers {
             ParameterSpec("stride", expects: "a positive integer or [height, width] (default: the pool size)"),
             ParameterSpec("padding", expects: "valid or same"),
         ])
+    }
+
+    /// The layer: one `op(geometry)` node from [height, width, channels] to the pooled image.
+    static func config(_ arguments: BoundArguments, input: [Int], kind: String, layer: LayerDecl, name: String,
+                       op: (PoolingGeometry) -> Op) throws(Diagnostic) -> LayerConfig {
+        let (geometry, detail) = try PoolingLayers.geometry(arguments, input: input, kind: kind, layer: layer, name: name)
+        let outputShape = [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+        let node = op(geometry)
+        return LayerConfig(outputShape: outputShape, detail: detail) { graph, x, _, _, index in
+            graph.add(node, [x], shape: outputShape, layer: index)
+        }
     }
 
     static func geometry(_ arguments: BoundArguments, input: [Int], kind: String, layer: LayerDecl,

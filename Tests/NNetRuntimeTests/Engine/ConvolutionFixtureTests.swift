@@ -8,35 +8,21 @@ import Testing
 import NNetIR
 import NNetRuntime
 
-struct ConvolutionFixture: CustomStringConvertible, Sendable {
-    let name: String
-    var description: String { name }
-
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/conv")
-
-    static var all: [ConvolutionFixture] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") }.sorted().map { ConvolutionFixture(name: String($0.dropLast(5))) }
-    }
-
-    func load() throws -> [String: Any] {
-        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name + ".json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
-    }
+extension PyTorchFixture {
+    static var conv: [PyTorchFixture] { all(in: "conv") }
 }
 
 @Suite struct ConvolutionFixtureTests {
     @Test func thereAreFixturesForEveryLayer() throws {
-        let layers = try ConvolutionFixture.all.flatMap { try $0.load()["layers"] as! [String] }.joined(separator: "\n")
+        let layers = try PyTorchFixture.conv.flatMap { try $0.load()["layers"] as! [String] }.joined(separator: "\n")
         for kind in ["conv2d ", "conv2d_transpose", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "upsampling2d",
                      "bilinear", "batch_norm", "layer_norm", "add [", "concat ["] {
-            #expect(layers.contains(kind), "no fixture uses \(kind) (\(ConvolutionFixture.directory.path))")
+            #expect(layers.contains(kind), "no fixture uses \(kind) (\(PyTorchFixture.directory("conv").path))")
         }
     }
 
-    @Test(arguments: ConvolutionFixture.all, [false, true])
-    func agreesWithPyTorch(_ fixture: ConvolutionFixture, reference: Bool) throws {
+    @Test(arguments: PyTorchFixture.conv, [false, true])
+    func agreesWithPyTorch(_ fixture: PyTorchFixture, reference: Bool) throws {
         let json = try fixture.load()
         func floats(_ value: Any?) -> [Float] { (value as! [Double]).map(Float.init) }
         let inputShape = json["input_shape"] as! [Int]

@@ -7,34 +7,20 @@ import Testing
 import NNetIR
 import NNetRuntime
 
-struct RecurrentFixture: CustomStringConvertible, Sendable {
-    let name: String
-    var description: String { name }
-
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/rnn")
-
-    static var all: [RecurrentFixture] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") }.sorted().map { RecurrentFixture(name: String($0.dropLast(5))) }
-    }
-
-    func load() throws -> [String: Any] {
-        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name + ".json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
-    }
+extension PyTorchFixture {
+    static var rnn: [PyTorchFixture] { all(in: "rnn") }
 }
 
 @Suite struct RecurrentFixtureTests {
     @Test func thereAreFixturesForEveryCell() {
-        let names = RecurrentFixture.all.map(\.name)
+        let names = PyTorchFixture.rnn.map(\.name)
         for cell in ["simple_rnn", "lstm", "gru", "embedding"] {
-            #expect(names.contains { $0.hasPrefix(cell) }, "no fixture for \(cell) in \(RecurrentFixture.directory.path)")
+            #expect(names.contains { $0.hasPrefix(cell) }, "no fixture for \(cell) in \(PyTorchFixture.directory("rnn").path)")
         }
     }
 
-    @Test(arguments: RecurrentFixture.all, [false, true])
-    func agreesWithPyTorch(_ fixture: RecurrentFixture, reference: Bool) throws {
+    @Test(arguments: PyTorchFixture.rnn, [false, true])
+    func agreesWithPyTorch(_ fixture: PyTorchFixture, reference: Bool) throws {
         let json = try fixture.load()
         func floats(_ value: Any?) -> [Float] { (value as! [Double]).map(Float.init) }
         let inputShape = json["input_shape"] as! [Int]
