@@ -107,13 +107,11 @@ struct ConvolutionAllocationTests {
     func convolutionalTrainingStepsAllocateNothing(reference: Bool) throws {
         guard nnet_allocation_counting_available() != 0 else { return }
         _ = try allocationsForOneEpoch(samples: 32, reference: reference)
-        // The fewest of two runs (see AllocationTests: other tests' threads race this one for the
-        // runtime's shared caches); a per-step allocation shows in every run.
-        let few = try min(allocationsForOneEpoch(samples: 32, reference: reference),
-                          allocationsForOneEpoch(samples: 32, reference: reference))       // 2 steps
-        let many = try min(allocationsForOneEpoch(samples: 32 * 10, reference: reference),
-                           allocationsForOneEpoch(samples: 32 * 10, reference: reference)) // 20 steps
+        let few = try allocationsForOneEpoch(samples: 32, reference: reference)       // 2 steps
+        let many = try allocationsForOneEpoch(samples: 32 * 10, reference: reference) // 20 steps
         #expect(few > 0, "the counter must see the setup's allocations")
-        #expect(many == few, "18 more steps made \(many - few) more allocations")
+        // Counts vary by one between identical runs, in either direction, when other suites run in
+        // parallel (as RecurrentAllocationTests notes); one allocation per step would add 18.
+        #expect(abs(many - few) <= 1, "18 more steps made \(many - few) more allocations")
     }
 }
