@@ -3,11 +3,12 @@
 // gather (im2col) or a scatter-add (col2im). Stage: kernels. Layout NHWC, weights [kh, kw, cin, cout].
 //
 // Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~50% of the
-// CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, 5% now
+// CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, ~5% now
 // that the plan keeps it (SavedColumns). An implicit GEMM would save the rest of that copy but
 // needs its own packing routine beside the tuned GEMM's, so im2col it is. A direct SIMD kernel
 // for the 1-channel first layer (depth 9) was tried and measured no faster than im2col + GEMM:
-// writing its 6.4 MB output dominates either way.
+// writing its 6.4 MB output dominates either way. So was dWᵀ = dYᵀ·cols in 32-column strips
+// over the pool (whole cache lines of cols): no gain on 1 thread, slower on 2 in A/B runs here.
 
 /// The shape of one 2-D convolution, batch excluded. Input pixel (ih, iw) of output pixel
 /// (oh, ow) and kernel tap (kh, kw) is ih = oh·strideHeight + kh·dilationHeight - padTop (likewise
@@ -143,50 +144,20 @@ extension Kernels {
 
     /// dW[kh, kw, ci, co] = Σ over the batch and output pixels of x's patch · dy: colsᵀ·dy.
     /// x is [batch, H, W, cin], dy [batch, OH, OW, cout], dw [kh, kw, cin, cout]. `columnsReady`:
-    /// `columns` already holds x's column matrix (left there by `conv2d` on the same x) followed
-    /// by `weightGradientScratch(geometry)` free floats.
-    ///
-    /// With the matrix kept, dWᵀ = dyᵀ·cols is computed instead, one 32-column strip of cols at a
-    /// time (strips claimed by the pool's threads), then transposed: each strip of cols is then
-    /// read once, whole cache lines, while dy's k block stays in L2; colsᵀ·dy read 8 floats of
-    /// every 1152-byte row of cols per tile. Both sum the same products in the same order, so the
-    /// result is bitwise that of colsᵀ·dy.
+    /// `columns` already holds x's column matrix (left there by `conv2d` on the same x).
     public static func conv2dWeightGradient(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                                             geometry g: ConvolutionGeometry, batch: Int,
                                             result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
                                             columnsReady: Bool = false) {
         let rows = batch * g.outputHeight * g.outputWidth
-        let patch = g.patchSize, cout = g.outputChannels
-        if columnsReady && !g.isPointwise {
-            let transposed = columns + g.columnElements(batch: batch)
-            let strips = (patch + tileColumns - 1) / tileColumns
-            func strip(_ index: Int) {
-                let first = index * tileColumns
-                gemm(transA: true, transB: false, m: cout, n: min(tileColumns, patch - first), k: rows, a: dy, lda: cout,
-                     b: columns + first, ldb: patch, c: transposed + first, ldc: patch, accumulate: false,
-                     bias: nil, activation: .linear, pool: nil)
-            }
-            if strips > 1 && worthSplitting(rows: rows, geometry: g) {
-                ThreadPool.shared.parallelFor(strips) { strip($0) }
-            } else {
-                for index in 0..<strips { strip(index) }
-            }
-            for i in 0..<patch {
-                for j in 0..<cout { dw[i &* cout &+ j] = transposed[j &* patch &+ i] }
-            }
-            return
-        }
         var a = x
         if !g.isPointwise {
             if !columnsReady { im2col(x, geometry: g, batch: batch, into: columns) }
             a = UnsafePointer(columns)
         }
-        gemm(transA: true, transB: false, m: patch, n: cout, k: rows, a: a, lda: patch,
-             b: dy, ldb: cout, c: dw, ldc: cout, accumulate: false)
+        gemm(transA: true, transB: false, m: g.patchSize, n: g.outputChannels, k: rows, a: a, lda: g.patchSize,
+             b: dy, ldb: g.outputChannels, c: dw, ldc: g.outputChannels, accumulate: false)
     }
-
-    /// Floats `conv2dWeightGradient` needs after a kept column matrix (dWᵀ).
-    public static func weightGradientScratch(_ g: ConvolutionGeometry) -> Int { g.patchSize * g.outputChannels }
 
     // MARK: - im2col / col2im
 

@@ -106,12 +106,11 @@ struct Job {
 final class PoolState: @unchecked Sendable {
     /// Ticket layout: generation (bits 32...63) | chunk count (16...31) | next chunk (0...15).
     static let indexMask: UInt64 = 0xFFFF
-    /// How long an idle worker spins before sleeping. Gaps between the parallel kernels of a
-    /// training step are mostly 0.1-1 ms of serial work (optimizer updates, bias gradients,
-    /// losses); spinning through them cost 14% of the CPU time of a CNN epoch on 2 threads, while
-    /// a wake-up (~20-50 µs) is paid about ten times per step of ~40 ms. 50 µs still covers the
-    /// back-to-back dispatches inside one layer.
-    static let spinNanoseconds = 50_000
+    /// How long an idle worker spins before sleeping. Spinning through the 0.1-1 ms of serial
+    /// work between a training step's parallel kernels costs CPU time (14% of a CNN epoch on 2
+    /// threads), but 50 µs, which sleeps through them, made a 2-thread CNN epoch 1.2x slower in
+    /// back-to-back runs here: a woken worker joins late, more so on a busy machine.
+    static let spinNanoseconds = 200_000
 
     let ticket = Atomic<UInt64>(0)
     let completed = Atomic<Int>(0)

@@ -8,8 +8,7 @@ import NNetKernels
 /// Where each kept column matrix lives: after the output of the node that ends the convolution's
 /// step (`owner`), in the same arena buffer, which stays live until the weight gradient has run.
 public struct SavedColumns: Sendable, Equatable {
-    /// Owner node → floats of column matrix stored after its output (for `batchCapacity` rows),
-    /// plus the weight gradient's scratch (`Kernels.weightGradientScratch`).
+    /// Owner node → floats of column matrix stored after its output (for `batchCapacity` rows).
     public let sizes: [NodeID: Int]
     /// conv2d node or its weight-gradient node → the owner whose buffer holds the matrix.
     public let owners: [NodeID: NodeID]
@@ -36,7 +35,7 @@ public struct SavedColumns: Sendable, Equatable {
                 guard let forward = convolutions.first(where: {
                     $0.node.op == .conv2d(g) && $0.node.inputs[0] == node.inputs[0]
                 }) else { continue }
-                sizes[forward.owner] = g.columnElements(batch: batchCapacity) + Kernels.weightGradientScratch(g)
+                sizes[forward.owner] = g.columnElements(batch: batchCapacity)
                 owners[forward.node.id] = forward.owner
                 owners[node.id] = forward.owner
             default:
