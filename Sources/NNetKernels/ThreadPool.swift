@@ -108,9 +108,10 @@ final class PoolState: @unchecked Sendable {
     static let indexMask: UInt64 = 0xFFFF
     /// How long an idle worker spins before sleeping. Spinning through the 0.1-1 ms of serial
     /// work between a training step's parallel kernels costs CPU time (14% of a CNN epoch on 2
-    /// threads), but 50 µs, which sleeps through them, made a 2-thread CNN epoch 1.2x slower in
-    /// back-to-back runs here: a woken worker joins late, more so on a busy machine.
-    static let spinNanoseconds = 200_000
+    /// threads), but sleeping through them costs more: 50 µs made a 2-thread CNN epoch 1.2x
+    /// slower, and 200 µs left W3's 2-thread epochs at 0.98-1.36 s against 0.91-0.95 s with 1 ms
+    /// (a woken worker joins late, more so on a busy machine).
+    static let spinNanoseconds = 1_000_000
 
     let ticket = Atomic<UInt64>(0)
     let completed = Atomic<Int>(0)
