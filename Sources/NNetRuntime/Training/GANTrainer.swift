@@ -274,13 +274,7 @@ public final class GANTrainer {
                 } catch let fault as NumericalFault where skips(fault) {
                     // on_nan: skip — the step's remaining updates are dropped (a parameter that is
                     // already non-finite cannot be skipped: that still stops training).
-                    observer?.trainingEvent(.stepSkipped(fault))
-                    skippedInEpoch += 1
-                    if skippedInEpoch == steps {
-                        var whole = fault
-                        whole.wholeEpochSkipped = true
-                        throw whole
-                    }
+                    try fault.skip(counting: &skippedInEpoch, of: steps) { observer?.trainingEvent($0) }
                 }
                 position.batchIndex += 1
                 position.stepsDone += 1

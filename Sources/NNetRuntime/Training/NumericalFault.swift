@@ -156,6 +156,20 @@ enum FaultLocator {
     static func describe(_ layer: LoweredLayer) -> String { "'\(layer.name)' (\(layer.kind))" }
 }
 
+extension NumericalFault {
+    /// `on_nan: skip` in a pairing's loop: reports this fault as a skipped step and counts it;
+    /// once every one of the epoch's `steps` was skipped, throws it (training cannot go on).
+    func skip(counting skipped: inout Int, of steps: Int, report: (TrainingEvent) -> Void) throws {
+        report(.stepSkipped(self))
+        skipped += 1
+        guard skipped < steps else {
+            var whole = self
+            whole.wholeEpochSkipped = true
+            throw whole
+        }
+    }
+}
+
 // MARK: - Checks for loops built from several executors (GAN, VAE)
 
 extension FaultLocator {

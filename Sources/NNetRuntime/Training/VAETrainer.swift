@@ -224,13 +224,7 @@ public final class VAETrainer {
                     sums.divergence += step.divergence
                 } catch let fault as NumericalFault where configuration.onNonFinite == .skip && fault.tensor != .parameter {
                     // on_nan: skip — no update from this batch (a non-finite parameter still stops).
-                    observer?.trainingEvent(.stepSkipped(fault))
-                    skippedInEpoch += 1
-                    if skippedInEpoch == steps {
-                        var whole = fault
-                        whole.wholeEpochSkipped = true
-                        throw whole
-                    }
+                    try fault.skip(counting: &skippedInEpoch, of: steps) { observer?.trainingEvent($0) }
                 }
                 position.batchIndex += 1
                 position.stepsDone += 1
