@@ -10,11 +10,20 @@ import Synchronization
 
 /// A fixed set of threads that run `parallelFor` bodies; the calling thread always takes part.
 ///
-/// Work is published through one atomic *ticket* word (generation, chunk count, next chunk) that
-/// every participant claims chunks from with compare-and-swap, so a worker that is slow to wake
-/// simply finds nothing left and the caller finishes the job alone. Idle workers spin for about
-/// `spinNanoseconds` after their last chunk (a dispatch then costs ~1-3 µs), then sleep on a
-/// condition variable (waking one costs ~20-50 µs).
+/// A job's indices are dealt out in contiguous ranges, one per participant (the caller is
+/// participant 0, worker k is participant k), and each participant works through its own range
+/// from the front. So the same thread computes the same index on every call with the same count:
+/// the part of a weight matrix, an optimizer's moments or an output block that a thread wrote
+/// last step is still in its core's caches this step. That matters on machines whose cores do
+/// not share a cache: on this project's 2-vCPU virtual machines the two vCPUs sometimes sit on
+/// different core complexes (a cache-line round trip between them takes 240 ns instead of 55),
+/// and handing indices to whichever thread came first made W3's 2-thread epochs 2.2x slower
+/// whenever they did (Adam's streaming update 9x slower, read across complexes each step).
+/// A participant that finishes its range takes indices from the back of the others' ranges,
+/// so a late or preempted thread holds back at most the index it is running.
+///
+/// Idle workers spin for about `spinNanoseconds` after their last index (a dispatch then costs
+/// ~1-3 µs), then sleep on a condition variable (waking one costs ~20-50 µs).
 ///
 /// A `parallelFor` issued while the pool is busy (nested, or from another thread) runs serially
 /// on its caller, so the pool can never deadlock on itself.
@@ -36,23 +45,28 @@ public final class ThreadPool: @unchecked Sendable {
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Creates `threadCount - 1` worker threads (the caller is the last participant).
+    /// Creates `threadCount - 1` worker threads (the caller is participant 0).
     public init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
-        state = PoolState()
-        for _ in 1..<self.threadCount {
-            let context = Unmanaged.passRetained(state).toOpaque()
+        state = PoolState(participants: self.threadCount)
+        for participant in 1..<self.threadCount {
+            let context = Unmanaged.passRetained(WorkerStart(state: state, participant: participant)).toOpaque()
             var attributes = pthread_attr_t()
             pthread_attr_init(&attributes)
             pthread_attr_setstacksize(&attributes, 1 << 20)
             var thread = pthread_t()
             let status = pthread_create(&thread, &attributes, { context in
-                let state = Unmanaged<PoolState>.fromOpaque(context!).takeRetainedValue()
-                state.workerLoop()
+                let start = Unmanaged<WorkerStart>.fromOpaque(context!).takeRetainedValue()
+                start.state.workerLoop(participant: start.participant)
                 return nil
             }, context)
             pthread_attr_destroy(&attributes)
-            if status == 0 { threads.append(thread) } else { Unmanaged<PoolState>.fromOpaque(context).release() }
+            if status == 0 {
+                threads.append(thread)
+            } else {
+                Unmanaged<WorkerStart>.fromOpaque(context).release()
+                state.participantFailedToStart(participant)
+            }
         }
     }
 
@@ -61,9 +75,10 @@ public final class ThreadPool: @unchecked Sendable {
         for thread in threads { pthread_join(thread, nil) }
     }
 
-    /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads (each claims the
-    /// next unclaimed index); returns when all calls have finished. Which thread runs which index is unspecified,
-    /// so `body` must make each index's result independent of the thread (GEMM does).
+    /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads; returns when all
+    /// calls have finished. Each thread takes a contiguous range of indices (the caller the
+    /// first), then helps with what is left of the others'. Which thread runs which index is not
+    /// guaranteed, so `body` must make each index's result independent of the thread (GEMM does).
     ///
     /// A call that reaches the workers makes one heap allocation when `body` captures anything
     /// (`withoutActuallyEscaping` copies its context to the heap; measured with the allocation
@@ -77,9 +92,6 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { body in
-            // One index per chunk, claimed in turn: a thread that starts late or is preempted
-            // holds back at most one index, not a quarter of the job (on a busy machine the caller
-            // spent 14% of a CNN epoch waiting with 4 chunks per thread).
             var job = Job(body: body, count: count, chunks: min(count, Int(PoolState.indexMask)))
             withUnsafeMutablePointer(to: &job) { pointer in
                 state.run(UnsafeRawPointer(pointer))
@@ -102,9 +114,54 @@ struct Job {
     }
 }
 
+/// What a new worker thread needs: the shared state and its participant number.
+final class WorkerStart {
+    let state: PoolState
+    let participant: Int
+    init(state: PoolState, participant: Int) {
+        self.state = state
+        self.participant = participant
+    }
+}
+
+/// One participant's range of the current job, in one atomic word so that the owner (taking
+/// from the front) and a helper (taking from the back) can never both take the same chunk:
+/// generation (bits 32...63) | end (16...31) | next (0...15). Padded to its own cache lines.
+final class ChunkRange: @unchecked Sendable {
+    let word = Atomic<UInt64>(0)
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                          UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    /// Takes the front chunk of generation `generation`'s range; nil when none is left.
+    @inline(__always) func takeFront(generation: UInt64) -> Int? {
+        while true {
+            let current = word.load(ordering: .acquiring)
+            let next = current & PoolState.indexMask, end = (current >> 16) & PoolState.indexMask
+            if current >> 32 != generation || next >= end { return nil }
+            if word.compareExchange(expected: current, desired: current &+ 1,
+                                    ordering: .acquiringAndReleasing).exchanged {
+                return Int(next)
+            }
+        }
+    }
+
+    /// Takes the back chunk of generation `generation`'s range; nil when none is left.
+    @inline(__always) func takeBack(generation: UInt64) -> Int? {
+        while true {
+            let current = word.load(ordering: .acquiring)
+            let next = current & PoolState.indexMask, end = (current >> 16) & PoolState.indexMask
+            if current >> 32 != generation || next >= end { return nil }
+            if word.compareExchange(expected: current, desired: current &- (1 << 16),
+                                    ordering: .acquiringAndReleasing).exchanged {
+                return Int(end - 1)
+            }
+        }
+    }
+}
+
 /// Shared between the pool and its workers; outlives the pool until every worker has exited.
 final class PoolState: @unchecked Sendable {
-    /// Ticket layout: generation (bits 32...63) | chunk count (16...31) | next chunk (0...15).
     static let indexMask: UInt64 = 0xFFFF
     /// How long an idle worker spins before sleeping. Spinning through the 0.1-1 ms of serial
     /// work between a training step's parallel kernels costs CPU time (14% of a CNN epoch on 2
@@ -113,16 +170,25 @@ final class PoolState: @unchecked Sendable {
     /// (a woken worker joins late, more so on a busy machine).
     static let spinNanoseconds = 1_000_000
 
-    let ticket = Atomic<UInt64>(0)
+    /// Bumped once per job; workers watch it for work. Low 32 bits tag the ranges.
+    let generation = Atomic<UInt64>(0)
     let completed = Atomic<Int>(0)
     let job = Atomic<UInt>(0)
     let busy = Atomic<Bool>(false)
     let stopping = Atomic<Bool>(false)
     let sleepers = Atomic<Int>(0)
+    /// One range per participant.
+    let ranges: [ChunkRange]
+    /// Participants whose thread failed to start (their ranges stay empty), and how many run.
+    private var startFailures: [Bool]
+    private var runningParticipants: Int
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
 
-    init() {
+    init(participants: Int) {
+        ranges = (0..<participants).map { _ in ChunkRange() }
+        startFailures = [Bool](repeating: false, count: participants)
+        runningParticipants = participants
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
     }
@@ -130,6 +196,12 @@ final class PoolState: @unchecked Sendable {
     deinit {
         pthread_cond_destroy(&condition)
         pthread_mutex_destroy(&mutex)
+    }
+
+    /// Called during the pool's init only (before any job): that participant's range stays empty.
+    func participantFailedToStart(_ participant: Int) {
+        startFailures[participant] = true
+        runningParticipants -= 1
     }
 
     func tryAcquire() -> Bool {
@@ -140,60 +212,77 @@ final class PoolState: @unchecked Sendable {
 
     /// Publishes `jobPointer` (a `Job`), works on it, and waits until every chunk has finished.
     func run(_ jobPointer: UnsafeRawPointer) {
-        let chunks = UInt64(jobPointer.assumingMemoryBound(to: Job.self).pointee.chunks)
+        let chunks = jobPointer.assumingMemoryBound(to: Job.self).pointee.chunks
+        let next = (generation.load(ordering: .relaxed) &+ 1) & 0xFFFF_FFFF
         completed.store(0, ordering: .relaxed)
-        job.store(UInt(bitPattern: jobPointer), ordering: .relaxed)
-        let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
-        ticket.store((generation << 32) | (chunks << 16), ordering: .sequentiallyConsistent)
+        job.store(UInt(bitPattern: jobPointer), ordering: .sequentiallyConsistent)
+        // Deal the chunks out in contiguous ranges over the participants that run.
+        var dealt = 0, first = 0
+        for participant in ranges.indices {
+            var end = first
+            if !startFailures[participant] {
+                dealt += 1
+                end = dealt * chunks / runningParticipants
+            }
+            ranges[participant].word.store((next << 32) | (UInt64(end) << 16) | UInt64(first), ordering: .sequentiallyConsistent)
+            first = end
+        }
+        generation.store(next, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(&mutex)
             pthread_cond_broadcast(&condition)
             pthread_mutex_unlock(&mutex)
         }
-        while claimAndRun() {}
-        while completed.load(ordering: .acquiring) < Int(chunks) { spinPause() }
+        work(generation: next, participant: 0)
+        while completed.load(ordering: .acquiring) < chunks { spinPause() }
     }
 
-    /// Claims one chunk of the current job and runs it; false when none is left.
-    @inline(__always) func claimAndRun() -> Bool {
-        while true {
-            let current = ticket.load(ordering: .acquiring)
-            let chunks = (current >> 16) & PoolState.indexMask
-            let next = current & PoolState.indexMask
-            if next >= chunks { return false }
-            // The job cannot change while an unclaimed chunk remains, so this read is of `current`'s job.
-            let pointer = UnsafeRawPointer(bitPattern: job.load(ordering: .acquiring))!
-            if ticket.compareExchange(expected: current, desired: current &+ 1,
-                                      ordering: .acquiringAndReleasing).exchanged {
-                pointer.assumingMemoryBound(to: Job.self).pointee.runChunk(Int(next))
-                completed.add(1, ordering: .releasing)
-                return true
-            }
+    /// Runs participant `participant`'s range of generation `generation` from the front, then
+    /// the other ranges' chunks from their backs, until none is left.
+    @inline(__always) func work(generation: UInt64, participant: Int) {
+        while let chunk = ranges[participant].takeFront(generation: generation) { runChunk(chunk) }
+        var other = participant
+        for _ in 1..<ranges.count {
+            other = other + 1 == ranges.count ? 0 : other + 1
+            while let chunk = ranges[other].takeBack(generation: generation) { runChunk(chunk) }
         }
     }
 
-    func workerLoop() {
+    /// Runs one chunk of the current job. Only called with a chunk just taken from a range of the
+    /// current generation, so the job cannot have finished and `job` is this generation's.
+    @inline(__always) private func runChunk(_ chunk: Int) {
+        let pointer = UnsafeRawPointer(bitPattern: job.load(ordering: .acquiring))!
+        pointer.assumingMemoryBound(to: Job.self).pointee.runChunk(chunk)
+        completed.add(1, ordering: .releasing)
+    }
+
+    func workerLoop(participant: Int) {
         FloatingPointEnvironment.flushSubnormalsOnThisThread()
+        var seen = generation.load(ordering: .acquiring)
         while !stopping.load(ordering: .relaxed) {
-            if claimAndRun() { continue }
-            let seen = ticket.load(ordering: .acquiring)
+            let current = generation.load(ordering: .acquiring)
+            if current != seen {
+                seen = current
+                work(generation: current, participant: participant)
+                continue
+            }
             let deadline = PoolState.nanoseconds() + PoolState.spinNanoseconds
             var spins = 0
-            while ticket.load(ordering: .relaxed) == seen && !stopping.load(ordering: .relaxed) {
+            while generation.load(ordering: .relaxed) == seen && !stopping.load(ordering: .relaxed) {
                 spinPause()
                 spins &+= 1
                 if spins & 63 == 0 && PoolState.nanoseconds() > deadline {
-                    sleep(whileTicketIs: seen)
+                    sleep(whileGenerationIs: seen)
                     break
                 }
             }
         }
     }
 
-    private func sleep(whileTicketIs seen: UInt64) {
+    private func sleep(whileGenerationIs seen: UInt64) {
         pthread_mutex_lock(&mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
-        while ticket.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .relaxed) {
+        while generation.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .relaxed) {
             pthread_cond_wait(&condition, &mutex)
         }
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
