@@ -131,7 +131,12 @@ for workload in ${workloads//,/ }; do
             else
                 command=("$py" "$here/peers/${framework}_peer.py" --workload "$workload" --threads "$threads" ${epochs:+--epochs "$epochs"})
             fi
-            echo "run_peers.sh: $framework $workload, $threads thread(s), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+            # Two vCPUs sometimes sit on core complexes that share no cache (a cache line's round
+            # trip 330-450 ns instead of 55-90) and every 2-thread epoch is then ~2x slower: record
+            # the mode before and after each multi-threaded run, so ratios compare like with like.
+            round_trip=""
+            if [ "$threads" -gt 1 ]; then round_trip=$(taskset -c "$cpus" "$nnet" bench cores --json | sed 's/.*: *\([0-9.]*\).*/\1/'); fi
+            echo "run_peers.sh: $framework $workload, $threads thread(s), load average $(cut -d' ' -f1-3 /proc/loadavg)${round_trip:+, core round trip $round_trip ns}" >&2
             start=$(date +%s.%N)
             if ! env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE FASHION_MNIST="${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}" \
                     taskset -c "$cpus" "${command[@]}" >"$out" 2>"$err"; then
@@ -139,6 +144,11 @@ for workload in ${workloads//,/ }; do
                 continue
             fi
             end=$(date +%s.%N)
+            if [ -n "$round_trip" ]; then
+                after=$(taskset -c "$cpus" "$nnet" bench cores --json | sed 's/.*: *\([0-9.]*\).*/\1/')
+                printf '{"workload": "%s", "framework": "%s", "threads": %d, "seconds_per_epoch": null, "metric": "core_round_trip_ns", "value": [%s, %s]}\n' \
+                    "$workload" "$framework" "$threads" "$round_trip" "$after"
+            fi
             if [ "$framework" = nnet ]; then
                 summarise_nnet "$logs/$workload-nnet-$threads.jsonl" "$workload" "$threads"
             else

@@ -49,6 +49,8 @@ public enum Driver {
             return BenchCommand.gemm(options, console: console)
         case .benchFile(let options):
             return BenchCommand.file(options, console: console)
+        case .benchCores(let json):
+            return BenchCommand.cores(json: json, console: console)
         }
     }
 

@@ -12,13 +12,12 @@ import Synchronization
 ///
 /// A job's indices are dealt out in contiguous ranges, one per participant (the caller is
 /// participant 0, worker k is participant k), and each participant works through its own range
-/// from the front. So the same thread computes the same index on every call with the same count:
-/// the part of a weight matrix, an optimizer's moments or an output block that a thread wrote
-/// last step is still in its core's caches this step. That matters on machines whose cores do
-/// not share a cache: on this project's 2-vCPU virtual machines the two vCPUs sometimes sit on
-/// different core complexes (a cache-line round trip between them takes 240 ns instead of 55),
-/// and handing indices to whichever thread came first made W3's 2-thread epochs 2.2x slower
-/// whenever they did (Adam's streaming update 9x slower, read across complexes each step).
+/// from the front. So the same thread computes the same index on every call with the same count
+/// (OpenMP's static schedule does the same): the part of a weight matrix, an optimizer's moments
+/// or an output block that a thread wrote last step is still in its core's caches this step.
+/// (This did not cure the 2-vCPU machines' slow mode, in which a cache line takes 350 ns instead
+/// of 55-90 to travel between the two vCPUs and every 2-thread epoch is ~2x slower: see
+/// docs/performance.md.)
 /// A participant that finishes its range takes indices from the back of the others' ranges,
 /// so a late or preempted thread holds back at most the index it is running.
 ///

@@ -97,6 +97,8 @@ public enum Command: Equatable, Sendable {
     case check(CheckOptions)
     case repl(ReplOptions)
     case benchGEMM(GEMMBenchOptions)
+    /// `bench cores [--json]`: the cache-line round trip between two threads.
+    case benchCores(json: Bool)
     case benchFile(BenchFileOptions)
     /// `--help`, `-h`, `help COMMAND`, `COMMAND --help`: the overview (nil) or a command's help.
     case help(topic: String?)
@@ -179,7 +181,7 @@ extension Command {
     /// `bench gemm …` or `bench FILE.nnet …`
     private static func parseBench(_ scanned: ScannedArguments) throws(UsageError) -> Command {
         guard let subject = scanned.positionals.first else {
-            throw UsageError("missing benchmark for 'bench': expected 'gemm' or a .nnet file", command: "bench")
+            throw UsageError("missing benchmark for 'bench': expected 'gemm', 'cores' or a .nnet file", command: "bench")
         }
         try scanned.expectPositionals(1)
         let threads = try scanned.threads(), json = scanned.flags.contains("--json")
@@ -187,10 +189,16 @@ extension Command {
             let (sizes, seedShapes) = try scanned.sizes() ?? (GEMMBenchOptions.defaultSizes, false)
             return .benchGEMM(GEMMBenchOptions(sizes: sizes, seedShapes: seedShapes, threads: threads, json: json))
         }
+        if subject == "cores" {
+            if scanned.values["--sizes"] != nil || threads != nil {
+                throw UsageError("'bench cores' takes only --json", command: "bench")
+            }
+            return .benchCores(json: json)
+        }
         // A bare word is a mistyped benchmark name, not a file: files have a '.' or a '/'.
         guard subject.contains(".") || subject.contains("/") else {
-            let advice = suggestion(for: subject, among: ["gemm"]).map { "; did you mean '\($0)'?" }
-                ?? "; expected 'gemm' or a .nnet file"
+            let advice = suggestion(for: subject, among: ["gemm", "cores"]).map { "; did you mean '\($0)'?" }
+                ?? "; expected 'gemm', 'cores' or a .nnet file"
             throw UsageError("unknown benchmark '\(subject)'" + advice, command: "bench")
         }
         if scanned.values["--sizes"] != nil {

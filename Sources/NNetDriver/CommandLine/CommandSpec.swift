@@ -119,12 +119,16 @@ extension CommandSpec {
     static let bench = CommandSpec(
         name: "bench",
         usage: ["bench gemm [--sizes 256,512] [--threads N] [--json]",
+                "bench cores [--json]",
                 "bench FILE.nnet [--threads N] [--json]"],
         summary: "measure GEMM speed, or the training speed of a program",
         description: [
             "'bench gemm' measures matrix multiplication throughput in GFLOP/s on square",
             "matrices, and with 'seed' among the sizes on the seed models' forward and",
             "backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed does).",
+            "'bench cores' measures how long a cache line takes to travel between two",
+            "threads and back (on machines whose cores do not share a cache it is several",
+            "times longer, and multi-threaded training slows down accordingly).",
             "'bench FILE.nnet' times the training steps of the program's models.",
         ],
         options: [
@@ -136,6 +140,7 @@ extension CommandSpec {
         ],
         sections: [],
         examples: ["nnet bench gemm --sizes 128,1024 --threads 1", "nnet bench gemm --sizes seed --json",
+                   "taskset -c 0,1 nnet bench cores",
                    "nnet bench model.nnet --json"])
 
     static let help = CommandSpec(

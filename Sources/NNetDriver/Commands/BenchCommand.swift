@@ -1,4 +1,4 @@
-// `nnet bench gemm` and `nnet bench FILE`: throughput figures for docs/performance.md.
+// `nnet bench gemm`, `nnet bench cores` and `nnet bench FILE`: throughput figures for docs/performance.md.
 // Stage: driver.
 
 import Foundation
@@ -21,6 +21,18 @@ enum BenchCommand {
                     console.line("sgemm \(shape) threads \(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
                 }
             }
+        }
+        return .success
+    }
+
+    /// The cache-line round trip between two threads, which tells the 2-vCPU machines' fast mode
+    /// (55-90 ns) from their slow one (330-450 ns, 2-thread epochs ~2x slower).
+    static func cores(json: Bool, console: Console) -> ExitCode {
+        let nanoseconds = CoreLatencyBenchmark.roundTripNanoseconds()
+        if json {
+            console.line("{\"round_trip_ns\":\(String(format: "%.1f", nanoseconds))}")
+        } else {
+            console.line("cache-line round trip between two threads: \(String(format: "%.1f", nanoseconds)) ns")
         }
         return .success
     }

@@ -110,6 +110,11 @@ private func failure(_ line: String) -> UsageError? {
         #expect(try parse("bench gemm --sizes seed,64") == .benchGEMM(GEMMBenchOptions(sizes: [64], seedShapes: true)))
     }
 
+    @Test func benchCores() throws {
+        #expect(try parse("bench cores") == .benchCores(json: false))
+        #expect(try parse("bench cores --json") == .benchCores(json: true))
+    }
+
     @Test func benchFile() throws {
         #expect(try parse("bench model.nnet") == .benchFile(BenchFileOptions(file: "model.nnet")))
         #expect(try parse("bench ./model --threads 3 --json")
@@ -117,9 +122,11 @@ private func failure(_ line: String) -> UsageError? {
     }
 
     @Test(arguments: [
-        ("bench", "missing benchmark for 'bench': expected 'gemm' or a .nnet file"),
+        ("bench", "missing benchmark for 'bench': expected 'gemm', 'cores' or a .nnet file"),
         ("bench gem", "unknown benchmark 'gem'; did you mean 'gemm'?"),
-        ("bench conv", "unknown benchmark 'conv'; expected 'gemm' or a .nnet file"),
+        ("bench conv", "unknown benchmark 'conv'; expected 'gemm', 'cores' or a .nnet file"),
+        ("bench core", "unknown benchmark 'core'; did you mean 'cores'?"),
+        ("bench cores --threads 2", "'bench cores' takes only --json"),
         ("bench gemm extra.nnet", "unexpected argument 'extra.nnet' for 'bench'"),
         ("bench m.nnet --sizes 64", "option '--sizes' only applies to 'bench gemm'"),
         ("bench gemm --sizes 64,,128", "option '--sizes' expects comma-separated positive integers or 'seed', got '64,,128'"),
