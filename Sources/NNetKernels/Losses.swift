@@ -34,7 +34,7 @@ extension Kernels {
             let x = Vector.load(z + i, lanes: lanes), target = Vector.load(t + i, lanes: lanes)
             let negativeMagnitude = x.replacing(with: -x, where: x .> 0)
             let e = Vector.exp(negativeMagnitude)                       // e^-|z| in (0, 1]
-            let loss = pointwiseMax(x, SIMD16()) - x * target + Vector.log1p(e)
+            let loss = Vector.maximum(x, SIMD16()) - x * target + Vector.log1p(e)
             // Padding lanes (z = t = 0) would add log 2: zero them.
             Vector.accumulate(lanes == 16 ? loss : Vector.load(loss, lanes: lanes), into: &total)
             if dz != nil || probabilities != nil {

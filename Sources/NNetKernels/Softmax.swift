@@ -16,7 +16,7 @@ extension Kernels {
     static func softmaxRow(_ x: UnsafePointer<Float>, columns: Int, output y: UnsafeMutablePointer<Float>) {
         var maxima = SIMD16<Float>(repeating: -.infinity)
         Vector.forEach(columns) { j, lanes in
-            maxima = pointwiseMax(maxima, Vector.load(x + j, lanes: lanes, padding: -.infinity))
+            maxima = Vector.maximum(maxima, Vector.load(x + j, lanes: lanes, padding: -.infinity))
         }
         let maximum = SIMD16<Float>(repeating: maxima.max())
         var sums = SIMD16<Float>()

@@ -121,7 +121,7 @@ extension CommandSpec {
         usage: ["bench gemm [--sizes 256,512] [--threads N] [--json]",
                 "bench cores [--json]",
                 "bench FILE.nnet [--threads N] [--json]"],
-        summary: "measure GEMM speed, or the training speed of a program",
+        summary: "measure GEMM or training speed, core latency",
         description: [
             "'bench gemm' measures matrix multiplication throughput in GFLOP/s on square",
             "matrices, and with 'seed' among the sizes on the seed models' forward and",

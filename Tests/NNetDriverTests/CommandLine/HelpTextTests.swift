@@ -19,7 +19,7 @@ import NNetDriver
             #expect(text.contains(spec.summary))
         }
         #expect(text.contains("  run FILE "))
-        #expect(text.contains("  bench gemm|FILE.nnet "))
+        #expect(text.contains("  bench gemm|cores|FILE.nnet "))
         #expect(text.contains("--help") && text.contains("--version"))
         for code in ExitCode.allCases {
             #expect(text.contains("  \(code.rawValue)") && text.contains(code.summary))
