@@ -161,14 +161,8 @@ extension Kernels {
             problem.run(rows: 0..<m, columns: 0..<n)
             return
         }
-        pool.parallelFor(parts) { part in
-            let first = part * tiles / parts, last = (part + 1) * tiles / parts
-            if splitColumns {
-                problem.run(rows: 0..<m, columns: (first * tileColumns)..<min(n, last * tileColumns))
-            } else {
-                problem.run(rows: (first * tileRows)..<min(m, last * tileRows), columns: 0..<n)
-            }
-        }
+        pool.parallelFor(parts, GEMMParts(problem: problem, m: m, n: n, tiles: tiles, parts: parts,
+                                           splitsColumns: splitColumns))
     }
 
     /// k = 0: the product is empty, so C = activation(bias (+ C)).
@@ -180,6 +174,23 @@ extension Kernels {
                 let value = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0)
                 c[i * ldc + j] = activation.apply(value)
             }
+        }
+    }
+}
+
+/// A GEMM split into `parts` pieces of whole tiles along n (or m): part p computes tiles
+/// p·tiles/parts ..< (p+1)·tiles/parts.
+struct GEMMParts: ParallelTask {
+    let problem: GEMMProblem
+    let m: Int, n: Int, tiles: Int, parts: Int
+    let splitsColumns: Bool
+
+    func run(_ part: Int) {
+        let first = part * tiles / parts, last = (part + 1) * tiles / parts
+        if splitsColumns {
+            problem.run(rows: 0..<m, columns: (first * Kernels.tileColumns)..<min(n, last * Kernels.tileColumns))
+        } else {
+            problem.run(rows: (first * Kernels.tileRows)..<min(m, last * Kernels.tileRows), columns: 0..<n)
         }
     }
 }

@@ -120,9 +120,8 @@ extension Kernels {
                                         pool: ThreadPool? = ThreadPool.shared) {
         let loop = RecurrentLoop(layout: layout, returnSequences: returnSequences, kernel: recurrentKernel,
                                  state: state, workspace: workspace)
-        forEachRowRange(layout, pool: pool) { rows in
-            loop.forward(rows: rows, projection: projection, recurrentBias: recurrentBias, output: output)
-        }
+        forEachRowRange(layout, pool: pool, RecurrentForwardRows(loop: loop, projection: projection,
+                                                                 recurrentBias: recurrentBias, output: output))
     }
 
     /// Backpropagation through time of `recurrentForward`.
@@ -150,10 +149,9 @@ extension Kernels {
         }
         let loop = RecurrentLoop(layout: layout, returnSequences: returnSequences, kernel: UnsafePointer(transposed),
                                  state: UnsafeMutablePointer(mutating: state), workspace: workspace)
-        forEachRowRange(layout, pool: pool) { rows in
-            loop.backward(rows: rows, outputGradient: outputGradient, projectionGradient: projectionGradient,
-                          recurrentGradient: recurrentGradient ?? projectionGradient)
-        }
+        forEachRowRange(layout, pool: pool, RecurrentBackwardRows(loop: loop, outputGradient: outputGradient,
+                                                                  projectionGradient: projectionGradient,
+                                                                  recurrentGradient: recurrentGradient ?? projectionGradient))
     }
 
     /// dU [units, width] = Σ_t h_{t−1}ᵀ·dR_t as one GEMM over all batch × time rows: the saved
@@ -197,15 +195,48 @@ extension Kernels {
 
     /// Calls `body` on contiguous ranges of the batch: one range, or one per thread when the loop
     /// is worth splitting. Ranges are whole 8-row tiles except the last.
-    static func forEachRowRange(_ layout: RecurrentLayout, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
+    static func forEachRowRange<Body: RowRangeTask>(_ layout: RecurrentLayout, pool: ThreadPool?, _ body: Body) {
         let flops = 2 * Double(layout.batch) * Double(layout.time) * Double(layout.units) * Double(layout.width)
         let tiles = (layout.batch + tileRows - 1) / tileRows
         let parts = min(pool?.threadCount ?? 1, tiles, max(1, Int(flops / RecurrentLayout.minFlopsPerThread)))
-        guard parts > 1, let pool else { return body(0..<layout.batch) }
-        pool.parallelFor(parts) { part in
-            let first = part * tiles / parts * tileRows, last = min(layout.batch, (part + 1) * tiles / parts * tileRows)
-            body(first..<last)
-        }
+        guard parts > 1, let pool else { return body.run(rows: 0..<layout.batch) }
+        pool.parallelFor(parts, RowRangeParts(body: body, batch: layout.batch, tiles: tiles, parts: parts))
+    }
+}
+
+/// Work on a range of a batch's rows (sequences), for `forEachRowRange`.
+protocol RowRangeTask {
+    func run(rows: Range<Int>)
+}
+
+/// Part p of `parts` runs `body` on tiles p·tiles/parts ..< (p+1)·tiles/parts (8 rows a tile).
+struct RowRangeParts<Body: RowRangeTask>: ParallelTask {
+    let body: Body
+    let batch: Int, tiles: Int, parts: Int
+    func run(_ part: Int) {
+        let first = part * tiles / parts * Kernels.tileRows
+        let last = min(batch, (part + 1) * tiles / parts * Kernels.tileRows)
+        body.run(rows: first..<last)
+    }
+}
+
+/// The forward time loop of `recurrentForward` for some rows.
+struct RecurrentForwardRows: RowRangeTask {
+    let loop: RecurrentLoop
+    let projection: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    func run(rows: Range<Int>) {
+        loop.forward(rows: rows, projection: projection, recurrentBias: recurrentBias, output: output)
+    }
+}
+
+/// The backward time loop of `recurrentBackward` for some rows.
+struct RecurrentBackwardRows: RowRangeTask {
+    let loop: RecurrentLoop
+    let outputGradient: UnsafePointer<Float>, projectionGradient: UnsafeMutablePointer<Float>
+    let recurrentGradient: UnsafeMutablePointer<Float>
+    func run(rows: Range<Int>) {
+        loop.backward(rows: rows, outputGradient: outputGradient, projectionGradient: projectionGradient,
+                      recurrentGradient: recurrentGradient)
     }
 }
 

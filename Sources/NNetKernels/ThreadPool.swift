@@ -74,42 +74,73 @@ public final class ThreadPool: @unchecked Sendable {
         for thread in threads { pthread_join(thread, nil) }
     }
 
-    /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads; returns when all
-    /// calls have finished. Each thread takes a contiguous range of indices (the caller the
+    /// Calls `task.run(i)` for every i in 0..<count, spread over the pool's threads; returns when
+    /// all calls have finished. Each thread takes a contiguous range of indices (the caller the
     /// first), then helps with what is left of the others'. Which thread runs which index is not
-    /// guaranteed, so `body` must make each index's result independent of the thread (GEMM does).
-    ///
-    /// A call that reaches the workers makes one heap allocation when `body` captures anything
-    /// (`withoutActuallyEscaping` copies its context to the heap; measured with the allocation
-    /// counter). Kernels therefore call it only for work large enough to split.
-    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    /// guaranteed, so `run` must make each index's result independent of the thread (GEMM does).
+    /// Allocates nothing: the workers reach `task` through a pointer to the caller's copy.
+    public func parallelFor<Task: ParallelTask>(_ count: Int, _ task: Task) {
         if count <= 0 { return }
         // The caller computes too: in the workers' floating-point mode, whichever thread it is.
         FloatingPointEnvironment.flushSubnormalsOnThisThread()
         if count == 1 || threads.isEmpty || !state.tryAcquire() {
-            for i in 0..<count { body(i) }
+            for i in 0..<count { task.run(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            var job = Job(body: body, count: count, chunks: min(count, Int(PoolState.indexMask)))
+        withUnsafePointer(to: task) { task in
+            var job = Job(task: UnsafeRawPointer(task), type: Task.self, count: count,
+                          chunks: min(count, Int(PoolState.indexMask)))
             withUnsafeMutablePointer(to: &job) { pointer in
                 state.run(UnsafeRawPointer(pointer))
             }
         }
         state.release()
     }
+
+    /// `parallelFor` with a closure, for code off the training step's path (tests, set-up): a
+    /// call that reaches the workers makes one heap allocation when `body` captures anything
+    /// (`withoutActuallyEscaping` boxes its context). Kernels pass a `ParallelTask` instead.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 || threads.isEmpty {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in parallelFor(count, ClosureTask(body: body)) }
+    }
+}
+
+/// The body of a `parallelFor`: a struct holding what the loop needs, whose `run(i)` does index
+/// i. The workers call it through the pointer and metatype in `Job`, so handing it over
+/// allocates nothing (a closure's captured context would be boxed on the heap once per call).
+public protocol ParallelTask {
+    func run(_ index: Int)
+    /// Runs `run(index)` on the task `task` points to (the default is the one to use).
+    static func run(_ task: UnsafeRawPointer, index: Int)
+}
+
+extension ParallelTask {
+    public static func run(_ task: UnsafeRawPointer, index: Int) {
+        task.assumingMemoryBound(to: Self.self).pointee.run(index)
+    }
+}
+
+/// A closure as a task (see `parallelFor(_:_:)` with a closure).
+struct ClosureTask: ParallelTask {
+    let body: (Int) -> Void
+    func run(_ index: Int) { body(index) }
 }
 
 /// One `parallelFor` call, living on the caller's stack while it runs.
 struct Job {
-    let body: (Int) -> Void
+    let task: UnsafeRawPointer
+    let type: any ParallelTask.Type
     let count: Int
     let chunks: Int
 
     @inline(__always) func runChunk(_ chunk: Int) {
         let start = chunk * count / chunks
         let end = (chunk + 1) * count / chunks
-        for i in start..<end { body(i) }
+        for i in start..<end { type.run(task, index: i) }
     }
 }
 

@@ -75,8 +75,15 @@ public final class Optimizer {
             update(gradients, part: 0, of: 1)
             return
         }
-        let parts = pool.threadCount
-        pool.parallelFor(parts) { part in update(gradients, part: part, of: parts) }
+        pool.parallelFor(pool.threadCount, Parts(optimizer: self, gradients: gradients, parts: pool.threadCount))
+    }
+
+    /// The update split over the pool: part p updates slice p of every tensor.
+    private struct Parts: ParallelTask {
+        let optimizer: Optimizer
+        let gradients: [UnsafePointer<Float>?]
+        let parts: Int
+        func run(_ part: Int) { optimizer.update(gradients, part: part, of: parts) }
     }
 
     /// Parameters (elements) from which the update is worth splitting over threads: ~1 MB of

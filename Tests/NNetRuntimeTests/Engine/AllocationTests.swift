@@ -10,6 +10,7 @@ import Testing
 import CAllocationCounter
 import NNetIR
 import NNetRuntime
+import NNetKernels
 
 /// Unoptimised Swift heap-allocates temporaries (closure contexts, array buffers) that optimised
 /// builds keep on the stack, so the promise is about release builds, which the test suite runs as
@@ -38,6 +39,32 @@ struct AllocationTests {
         return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
     }
 
+
+    /// The same for a model whose GEMMs and Adam update are split over the thread pool (≥ 2 MFLOP
+    /// per thread, ≥ 64k parameters): handing work to the pool's threads must not allocate either.
+    func allocationsForOneParallelEpoch(samples: Int) throws -> Int {
+        let model = try lowerModel("input [256]\ndense 512, activation: relu\ndense 10, activation: softmax")
+        var generator = SeededGenerator(seed: 2)
+        let data = Dataset(name: "d", featureShape: [256], features: (0..<samples * 256).map { _ in generator.normal() },
+                           targetShape: [], targets: (0..<samples).map { Float($0 % 10) }, classCount: 10)
+        let configuration = TrainingConfiguration(
+            loss: .sparseCategoricalCrossEntropy,
+            optimizer: OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 1e-3),
+            epochs: 1, batchSize: 128, seed: 3, metrics: [.accuracy])
+        let trainer = Trainer(instance: ModelInstance(model, seed: 1), configuration: configuration)
+        return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
+    }
+
+    @Test("steps split over the thread pool allocate nothing",
+          .enabled(if: ThreadPool.shared.threadCount > 1, "the machine has one CPU: nothing is split"))
+    func parallelTrainingStepsAllocateNothing() throws {
+        guard nnet_allocation_counting_available() != 0 else { return }
+        _ = try allocationsForOneParallelEpoch(samples: 256)
+        let few = try allocationsForOneParallelEpoch(samples: 256)        // 2 steps
+        let many = try allocationsForOneParallelEpoch(samples: 128 * 12)  // 12 steps
+        #expect(few > 0, "the counter must see the epoch's end (its report)")
+        #expect(many == few, "10 more steps made \(many - few) more allocations")
+    }
 
     @Test(arguments: [false, true])
     func trainingStepsAllocateNothing(reference: Bool) throws {
