@@ -1,6 +1,8 @@
 // Seeded, platform-independent random numbers: initialisation, shuffling, dropout, noise.
 // Stage: runtime. xoshiro256** seeded through SplitMix64, so a seed gives the same stream everywhere.
 
+import NNetKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -61,13 +63,32 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i < count {
-            let u1 = max(Double(next() >> 11) * 0x1p-53, Double.leastNormalMagnitude)
-            let u2 = Double(next() >> 11) * 0x1p-53
-            let radius = sqrt(-2 * log(u1)), angle = 2 * Double.pi * u2
-            buffer[i] = Float(radius * cos(angle))
-            if i + 1 < count { buffer[i + 1] = Float(radius * sin(angle)) }
+            let (first, second) = SeededGenerator.boxMuller(next(), next())
+            buffer[i] = first
+            if i + 1 < count { buffer[i + 1] = second }
             i += 2
         }
+    }
+
+    /// The same values as `fillNormal(_:count:)`, with the logarithms and trigonometry split over
+    /// the thread pool: only the generator's draws are sequential (into `draws`, which holds at
+    /// least count + 1 words). Box-Muller costs ~40 ns a pair on one core; a GAN step's noise
+    /// was 3% of an epoch on the calling thread while the workers waited.
+    public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int,
+                                    draws: UnsafeMutablePointer<UInt64>) {
+        let pairs = (count + 1) / 2
+        for word in 0..<2 * pairs { draws[word] = next() }
+        let pool = ThreadPool.shared
+        let parts = count >= 4096 ? pool.threadCount : 1
+        pool.parallelFor(parts, NormalPairs(draws: draws, buffer: buffer, count: count, pairs: pairs, parts: parts))
+    }
+
+    /// One Box-Muller pair from two raw draws (53-bit uniforms; u1 kept above 0).
+    @inline(__always) static func boxMuller(_ first: UInt64, _ second: UInt64) -> (Float, Float) {
+        let u1 = max(Double(first >> 11) * 0x1p-53, Double.leastNormalMagnitude)
+        let u2 = Double(second >> 11) * 0x1p-53
+        let radius = sqrt(-2 * log(u1)), angle = 2 * Double.pi * u2
+        return (Float(radius * cos(angle)), Float(radius * sin(angle)))
     }
 
     /// Uniform integer in 0..<bound.
@@ -78,6 +99,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         guard indices.count > 1 else { return }
         for i in stride(from: indices.count - 1, to: 0, by: -1) {
             indices.swapAt(i, nextIndex(below: i + 1))
+        }
+    }
+}
+
+/// Pairs p·pairs/parts ..< (p+1)·pairs/parts of a `fillNormal(_:count:draws:)`.
+private struct NormalPairs: ParallelTask {
+    let draws: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<Float>
+    let count: Int, pairs: Int, parts: Int
+    func run(_ part: Int) {
+        for pair in (part * pairs / parts)..<((part + 1) * pairs / parts) {
+            let (first, second) = SeededGenerator.boxMuller(draws[2 * pair], draws[2 * pair + 1])
+            buffer[2 * pair] = first
+            if 2 * pair + 1 < count { buffer[2 * pair + 1] = second }
         }
     }
 }

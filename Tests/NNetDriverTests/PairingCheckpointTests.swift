@@ -202,7 +202,8 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         #expect(((try? CheckpointDirectory(work + "/c", create: false).files()) ?? []).isEmpty)
     }
 
-    /// Inputs of 1e30 make the encoder's log-variance huge: z = mean + exp(log-variance/2)·ε overflows.
+    /// Inputs of 1e30 make the encoder's log-variance huge: z = mean + exp(log-variance/2)·ε overflows
+    /// (to -inf: the first such ε of seed 1's stream is negative).
     @Test func aVAEFaultNamesTheEncodersOutputLayer() {
         let program = pairingProgram("vae", directory: temporaryDirectory("pair") + "/c", epochs: 2)
             .replacingOccurrences(of: "seed: 1)", with: "seed: 1, scale: 1e30)")
@@ -210,7 +211,7 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         #expect(result.exitCode == .trainingFailed)
         #expect(result.standardError.contains(
             "program.nnet:6:3: error: training 'pair' stopped at epoch 1, step 1: the activation of layer 'dense_2' (dense) in encoder 'enc' "
-            + "became inf (the sampled code z: exp(log-variance / 2) overflowed)"), "\(result.standardError)")
+            + "became -inf (the sampled code z: exp(log-variance / 2) overflowed)"), "\(result.standardError)")
     }
 
     /// Inputs of 1e36 pass the encoder and decoder finite, but their squared reconstruction

@@ -23,4 +23,17 @@ struct RandomTests {
         replay.withUnsafeMutableBufferPointer { again.fillNormal($0.baseAddress!, count: 10) }
         #expect(replay == Array(values.prefix(10)))
     }
+
+    @Test("the pool-split fillNormal gives the same values and leaves the same stream", arguments: [1, 4095, 12_801])
+    func parallelFillNormalMatchesTheSerialOne(count: Int) {
+        var serial = SeededGenerator(seed: 9), split = SeededGenerator(seed: 9)
+        var expected = [Float](repeating: .nan, count: count), values = [Float](repeating: .nan, count: count)
+        var draws = [UInt64](repeating: 0, count: count + 1)
+        expected.withUnsafeMutableBufferPointer { serial.fillNormal($0.baseAddress!, count: count) }
+        values.withUnsafeMutableBufferPointer { buffer in
+            draws.withUnsafeMutableBufferPointer { split.fillNormal(buffer.baseAddress!, count: count, draws: $0.baseAddress!) }
+        }
+        #expect(values == expected)
+        #expect(split.next() == serial.next())
+    }
 }

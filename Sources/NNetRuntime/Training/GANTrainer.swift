@@ -97,6 +97,8 @@ public final class GANTrainer {
     let discriminatorExecutor: Executor
     /// The discriminator's parameter gradients from the real batch, added to the generated batch's.
     private let realGradients: UnsafeMutablePointer<Float>
+    /// The generator's raw draws for a batch of normal noise (see `SeededGenerator.fillNormal`).
+    private let noiseDraws: UnsafeMutablePointer<UInt64>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
     let generatorOptimizer: Optimizer
@@ -142,12 +144,16 @@ public final class GANTrainer {
         generatorOptimizer = Optimizer(configuration.generatorOptimizer, parameters: generator.parameters)
         discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
         realGradients = .allocate(capacity: max(discriminator.parameters.totalCount, 1))
+        noiseDraws = .allocate(capacity: batch * elementCount(generator.model.inputShape) + 1)
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
     }
 
-    deinit { realGradients.deallocate() }
+    deinit {
+        realGradients.deallocate()
+        noiseDraws.deallocate()
+    }
 
     /// Whether `on_nan: skip` drops the step that raised `fault` (parameters gone non-finite stop).
     func skips(_ fault: NumericalFault) -> Bool {
@@ -160,7 +166,11 @@ public final class GANTrainer {
             for i in 0..<rows * noiseSize { buffer[i] = random.uniform(-1, 1) }
             return
         }
-        random.fillNormal(buffer, count: rows * noiseSize)
+        if rows <= configuration.batchSize {
+            random.fillNormal(buffer, count: rows * noiseSize, draws: noiseDraws)
+        } else {
+            random.fillNormal(buffer, count: rows * noiseSize)
+        }
     }
 
     /// Trains for the configured epochs, or for those left after `checkpoint`. Throws
@@ -213,7 +223,7 @@ public final class GANTrainer {
                         for row in 0..<batch { real += realScores[row] }
                         for (index, gradient) in gradients.enumerated() {
                             guard let gradient else { continue }
-                            (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
+                            Kernels.copy(gradient, to: realGradients + parameters.offsets[index], count: parameters.infos[index].count)
                         }
                         // The last repetition's z is also the generator step's: its forward pass is that
                         // step's, so it alone moves the generator's running statistics.
@@ -224,7 +234,7 @@ public final class GANTrainer {
                         generatorExecutor.runForward(rows: batch)
                         generatorExecutor.updatesRunningStatistics = true
                         try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
-                        input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                        Kernels.copy(generatorExecutor.buffer(gGraph.output), to: input, count: batch * sampleSize)
                         for row in 0..<batch { target[row] = 0 }
                         let fakeDropout = discriminatorExecutor.randomGenerator
                         discriminatorExecutor.run(rows: batch)
@@ -232,7 +242,7 @@ public final class GANTrainer {
                         stepLossD = lossReal + discriminatorExecutor.loss
                         for (index, gradient) in gradients.enumerated() {
                             guard let gradient else { continue }
-                            Kernels.add(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
+                            Kernels.addInParallel(realGradients + parameters.offsets[index], into: UnsafeMutablePointer(mutating: gradient),
                                         count: parameters.infos[index].count)
                         }
                         try checkSummedGradients(gradients)
@@ -248,8 +258,8 @@ public final class GANTrainer {
                     // DCGAN tutorials do). The generator has not changed since that forward pass, so its
                     // activations are still in the executor's buffers: only the pass through the
                     // discriminator (not updated) and the generator's backward pass remain.
-                    throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
-                                                                     count: batch * sampleSize)
+                    Kernels.copy(generatorExecutor.buffer(gGraph.output), to: throughDiscriminator.buffer(tGraph.input),
+                                 count: batch * sampleSize)
                     let target = throughDiscriminator.buffer(tGraph.target!)
                     let wanted: Float = configuration.loss == .minimax ? 0 : 1
                     for row in 0..<batch { target[row] = wanted }
@@ -259,7 +269,7 @@ public final class GANTrainer {
                     let seed = generatorExecutor.buffer(gGraph.target!)
                     // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
                     let sign: Float = configuration.loss == .minimax ? -1 : 1
-                    seed.update(from: throughDiscriminator.buffer(tGraph.inputGradient!), count: batch * sampleSize)
+                    Kernels.copy(throughDiscriminator.buffer(tGraph.inputGradient!), to: seed, count: batch * sampleSize)
                     if sign != 1 { Kernels.scale(seed, by: sign, count: batch * sampleSize) }
                     generatorExecutor.runBackward()
                     try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,

@@ -178,7 +178,7 @@ extension FaultLocator {
         for (index, gradient) in gradients.enumerated() {
             guard let gradient, graph.parameters[index].isTrainable else { continue }
             let count = graph.parameters[index].count
-            if !Kernels.allFinite(gradient, count: count) {
+            if !Kernels.allFiniteInParallel(gradient, count: count) {
                 return (index, Kernels.firstNonFinite(gradient, count: count).map { gradient[$0] } ?? .nan)
             }
         }
@@ -207,7 +207,7 @@ extension FaultLocator {
         let checked = node ?? graph.output
         let buffer = executor.buffer(checked)
         let count = graph[checked].outputElements(batch: rows)
-        guard !Kernels.allFinite(buffer, count: count) else { return nil }
+        guard !Kernels.allFiniteInParallel(buffer, count: count) else { return nil }
         let value = Kernels.firstNonFinite(buffer, count: count).map { buffer[$0] } ?? .nan
         let tensor: NumericalFault.Tensor = checked == graph.output ? .activation : .gradient
         return fault(model: model, executor: executor, rows: rows, generator: dropout, epoch: epoch, step: step,
@@ -216,7 +216,7 @@ extension FaultLocator {
 
     /// After an optimizer update: the first parameter that is no longer finite.
     static func checkParameters(model: LoweredModel, parameters: ParameterStore, epoch: Int, step: Int) -> NumericalFault? {
-        for index in parameters.infos.indices where !Kernels.allFinite(parameters.pointer(index), count: parameters.infos[index].count) {
+        for index in parameters.infos.indices where !Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
             return parameterFault(model: model, parameters: parameters, index: index, epoch: epoch, step: step)
         }
         return nil

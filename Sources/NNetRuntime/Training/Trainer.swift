@@ -286,7 +286,7 @@ final class SupervisedRun {
         }
         optimizer.apply(gradients: gradients)
         let parameters = trainer.instance.parameters
-        for index in parameters.infos.indices where !Kernels.allFinite(parameters.pointer(index), count: parameters.infos[index].count) {
+        for index in parameters.infos.indices where !Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
             throw FaultLocator.parameterFault(model: model, parameters: parameters, index: index, epoch: epoch,
                                               step: position.batchIndex)
         }
@@ -305,7 +305,7 @@ final class SupervisedRun {
     private func firstNonFiniteGradient() -> Int? {
         for (index, gradient) in gradients.enumerated() {
             guard let gradient, graph.parameters[index].isTrainable else { continue }
-            if !Kernels.allFinite(gradient, count: graph.parameters[index].count) { return index }
+            if !Kernels.allFiniteInParallel(gradient, count: graph.parameters[index].count) { return index }
         }
         return nil
     }

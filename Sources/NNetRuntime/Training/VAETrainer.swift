@@ -117,11 +117,12 @@ public final class VAETrainer {
         let z = decoderExecutor.buffer(dGraph.input)
         var divergence: Double = 0
         if configuration.variational {
+            // Both values of each Box-Muller pair (one draw per value cost 3% of an epoch).
+            random.fillNormal(noise, count: rows * latent)
             for row in 0..<rows {
                 for j in 0..<latent {
                     let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
-                    let epsilon = random.normal()
-                    noise[row * latent + j] = epsilon
+                    let epsilon = noise[row * latent + j]
                     z[row * latent + j] = mu + expf(0.5 * logVariance) * epsilon
                     divergence += Double(-0.5 * (1 + logVariance - mu * mu - expf(logVariance)))
                 }
