@@ -77,11 +77,7 @@ public struct Batcher: Sendable {
         let rows = min(batchSize, dataset.count - start)
         if shufflesRows {
             order.withUnsafeBufferPointer { order in
-                for row in 0..<rows {
-                    // The next row's first lines are on their way while this one is copied.
-                    if row &+ 1 < rows { prefetchRow(order[start &+ row &+ 1]) }
-                    dataset.copyFeatures(of: order[start &+ row], into: features + row &* dataset.featureSize)
-                }
+                dataset.copyFeatures(of: UnsafeBufferPointer(rebasing: order[start..<(start + rows)]), into: features)
             }
         } else {
             dataset.copyFeatures(of: start..<(start + rows), into: features)
@@ -126,13 +122,6 @@ public struct Batcher: Sendable {
         // SplitMix64 inside SeededGenerator.init decorrelates neighbouring epochs' seeds.
         var random = SeededGenerator(seed: seed ^ (UInt64(cursor.epoch) &* 0x9E37_79B9_7F4A_7C15))
         random.shuffle(&order)
-    }
-
-    /// Asks for the first cache lines of sample `index`'s features (a shuffled batch's rows are
-    /// scattered over the dataset; the hardware prefetcher follows a row once it has started).
-    @inline(__always)
-    private func prefetchRow(_ index: Int) {
-        dataset.storage.prefetch(from: index &* dataset.featureSize, lines: 4)
     }
 
     private func copyRows(from values: [Float], size: Int, start: Int, rows: Int,

@@ -45,6 +45,18 @@ public struct Dataset: Sendable {
         storage.copy(from: index * size, count: size, into: destination)
     }
 
+    /// Samples `indices` (in that order) back to back as float32 into `destination`. While one row
+    /// is converted, the next row's first cache lines are requested: a shuffled batch's rows are
+    /// scattered over the dataset, and the hardware prefetcher follows a row only once it has
+    /// started (a VAE step spent 40% of its gathering time waiting for a row's first bytes).
+    public func copyFeatures(of indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let size = featureSize
+        for row in 0..<indices.count {
+            if row &+ 1 < indices.count { storage.prefetch(from: indices[row &+ 1] &* size, lines: 4) }
+            storage.copy(from: indices[row] &* size, count: size, into: destination + row &* size)
+        }
+    }
+
     /// Samples `range` back to back as float32 into `destination`.
     public func copyFeatures(of range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         let size = featureSize

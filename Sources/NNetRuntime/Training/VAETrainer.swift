@@ -106,10 +106,10 @@ public final class VAETrainer {
         let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
         let input = encoderExecutor.buffer(eGraph.input)
         let target = decoderExecutor.buffer(dGraph.target!)
-        for row in 0..<rows {
-            data.copyFeatures(of: order[first + row], into: input + row * sampleSize)
-            (target + row * sampleSize).update(from: input + row * sampleSize, count: sampleSize)
+        order.withUnsafeBufferPointer { order in
+            data.copyFeatures(of: UnsafeBufferPointer(rebasing: order[first..<(first + rows)]), into: input)
         }
+        Kernels.copy(input, to: target, count: rows * sampleSize)
         let encoderDropout = encoderExecutor.randomGenerator
         encoderExecutor.runForward(rows: rows)
         if training != nil { try checkEncoderOutput(rows: rows, dropout: encoderDropout) }
