@@ -291,6 +291,16 @@ struct GEMMProblem {
                          c: c + (ir * ldc + jr), ldc: ldc, load: load,
                          bias: bias.map { $0 + jr }, activation: activation, scratch: scratch)
         }
+        // At most two B strips (64 output channels of a convolution or its weight gradient):
+        // each 8-row strip of A, which the weight gradient reads transposed in place, is read
+        // once for both instead of once per B strip. W4's conv2 at batch 64 on 1 thread: forward
+        // 5.2 → 5.0 ms, weight gradient 4.95 → 4.83 ms (best of 7, A/B twice).
+        if columns <= 64 {
+            for ir in stride(from: 0, to: rows, by: 8) {
+                for jr in stride(from: 0, to: columns, by: 32) { tile(ir, jr) }
+            }
+            return
+        }
         // Each B strip stays in L2 while every 8-row strip of the A block streams past it.
         for jr in stride(from: 0, to: columns, by: 32) {
             for ir in stride(from: 0, to: rows, by: 8) { tile(ir, jr) }
