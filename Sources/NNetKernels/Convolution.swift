@@ -113,32 +113,40 @@ extension Kernels {
 
     /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
     /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
-    /// convolution (with x in the role of dy). Each sample's GEMM and col2im run back to back on
-    /// one thread, so its part of the column matrix is scattered while still in cache.
+    /// convolution (with x in the role of dy). Wᵀ is packed once per call; then each group of
+    /// samples (one, or two when a sample's rows are not a whole number of 8-row tiles) runs its
+    /// GEMM and col2im back to back on one thread, so its part of the column matrix is scattered
+    /// while still in L2 (one GEMM over the batch, then col2im, wrote and re-read 14 MB for W4).
     public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                            geometry g: ConvolutionGeometry, batch: Int,
                                            result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let rows = g.outputHeight * g.outputWidth
-        if g.isPointwise {
+        if g.isPointwise || g.outputChannels > GEMMBlocking.maxDepth || g.patchSize > GEMMBlocking.maxColumns {
             gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
-                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: dx, ldc: g.patchSize, accumulate: false)
+                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: g.isPointwise ? dx : columns,
+                 ldc: g.patchSize, accumulate: false)
+            if !g.isPointwise { col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx) }
             return
         }
-        let pool = ThreadPool.shared
-        if batch < 2 * pool.threadCount || !worthSplitting(rows: batch * rows, geometry: g) {
-            // Too few samples to balance or too little work: one GEMM (split over the pool if it
-            // is large enough), then col2im.
-            gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
-                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: columns, ldc: g.patchSize, accumulate: false)
-            col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx)
-            return
+        let workspace = GEMMWorkspace.current
+        workspace.reserveShared(packedBElements(k: g.outputChannels, n: g.patchSize))
+        let packed = workspace.sharedB
+        packB(w, ldb: g.outputChannels, transposed: true, depth: g.outputChannels, columns: g.patchSize, into: packed)
+        let samplesPerGroup = rows % tileRows == 0 || 2 * rows * g.patchSize > 131_072 ? 1 : 2
+        let groups = (batch + samplesPerGroup - 1) / samplesPerGroup
+        func group(_ index: Int) {
+            let first = index * samplesPerGroup, count = min(samplesPerGroup, batch - first)
+            let target = columns + first * rows * g.patchSize
+            gemm(transA: false, m: count * rows, n: g.patchSize, k: g.outputChannels, a: dy + first * g.outputElements,
+                 lda: g.outputChannels, packedB: UnsafePointer(packed), c: target, ldc: g.patchSize)
+            for n in 0..<count {
+                col2imSample(UnsafePointer(target + n * rows * g.patchSize), g, dx + (first + n) * g.inputElements)
+            }
         }
-        pool.parallelFor(batch) { n in
-            let target = columns + n * rows * g.patchSize
-            gemm(transA: false, transB: true, m: rows, n: g.patchSize, k: g.outputChannels,
-                 a: dy + n * g.outputElements, lda: g.outputChannels, b: w, ldb: g.outputChannels, c: target,
-                 ldc: g.patchSize, accumulate: false, bias: nil, activation: .linear, pool: nil)
-            col2imSample(UnsafePointer(target), g, dx + n * g.inputElements)
+        if worthSplitting(rows: batch * rows, geometry: g) {
+            ThreadPool.shared.parallelFor(groups) { group($0) }
+        } else {
+            for index in 0..<groups { group(index) }
         }
     }
 
