@@ -58,9 +58,15 @@ extension Kernels {
                                  output y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Float>) {
         let c = g.channels
         let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let halves = g.windowHeight == 2 && g.windowWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+            && g.padTop == 0 && g.padLeft == 0 && 2 * g.outputHeight <= g.inputHeight && 2 * g.outputWidth <= g.inputWidth
         forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
             let sample = x + n * g.inputElements
             var out = n * g.outputElements
+            if halves {
+                maxPool2x2(sample, g, y + out, argmax + out)
+                continue
+            }
             for oh in 0..<g.outputHeight {
                 for ow in 0..<g.outputWidth {
                     let (rows, columns) = g.window(oh, ow)
@@ -86,16 +92,52 @@ extension Kernels {
         } }
     }
 
+    /// One sample of `maxPool2d` with 2x2 windows at stride 2 inside the image (the common
+    /// case): the four candidates of 16 channels are compared in window order with no window
+    /// arithmetic per element, and the argmax offsets are constants per window.
+    @inline(__always)
+    static func maxPool2x2(_ x: UnsafePointer<Float>, _ g: PoolingGeometry, _ y: UnsafeMutablePointer<Float>,
+                           _ argmax: UnsafeMutablePointer<Float>) {
+        let c = g.channels, rowStride = g.inputWidth &* c
+        let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let right = Float(c), below = Float(rowStride), diagonal = Float(rowStride &+ c)
+        var out = 0
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                let first = (2 &* oh &* g.inputWidth &+ 2 &* ow) &* c
+                Vector.forEach(c) { channel, lanes in
+                    let p = x + (first &+ channel)
+                    let topLeft = SIMD16<Float>(repeating: Float(first &+ channel)) + laneOffsets
+                    var best = Vector.load(p, lanes: lanes), index = topLeft
+                    @inline(__always) func consider(_ v: SIMD16<Float>, _ offset: Float) {
+                        let greater = v .> best
+                        best.replace(with: v, where: greater)
+                        index.replace(with: topLeft + offset, where: greater)
+                    }
+                    consider(Vector.load(p + c, lanes: lanes), right)
+                    consider(Vector.load(p + rowStride, lanes: lanes), below)
+                    consider(Vector.load(p + (rowStride &+ c), lanes: lanes), diagonal)
+                    Vector.store(best, y + (out &+ channel), lanes: lanes)
+                    Vector.store(index, argmax + (out &+ channel), lanes: lanes)
+                }
+                out &+= c
+            }
+        }
+    }
+
     /// dx = 0, then dx[n, argmax] += dy for every output element (overlapping windows add up).
     /// With `activationOutput` (y = f(z), the pool's input) and `activation` f, dx is then
     /// multiplied by f'(z) computed from y: the gradient of an activation followed by this pool,
     /// in one pass. When the windows tile the input exactly (stride = window, no padding, no
     /// leftover rows or columns), every input pixel is written once (no zeroing pass):
-    /// dy where the pixel is its window's argmax, else 0, times f'.
+    /// dy where the pixel is its window's argmax, else 0, times f'. Then `pooled` (the pool's
+    /// output y, if given) replaces reading `activationOutput`: at a window's argmax the
+    /// activation's output is the window's maximum, so f' there is f'(pooled), and every other
+    /// pixel gets 0. This reads a quarter of the floats (W4: 9.6 MB less per training step).
     public static func maxPool2dBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>,
                                          geometry g: PoolingGeometry, batch: Int, result dx: UnsafeMutablePointer<Float>,
                                          activationOutput: UnsafePointer<Float>? = nil,
-                                         activation: ActivationKind = .linear) {
+                                         activation: ActivationKind = .linear, pooled: UnsafePointer<Float>? = nil) {
         let tiles = g.strideHeight == g.windowHeight && g.strideWidth == g.windowWidth && g.padTop == 0 && g.padLeft == 0
             && g.outputHeight * g.windowHeight == g.inputHeight && g.outputWidth * g.windowWidth == g.inputWidth
         forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
@@ -103,7 +145,11 @@ extension Kernels {
             let base = n * g.outputElements
             let y = activationOutput.map { $0 + n * g.inputElements }
             if tiles {
-                maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, y, activation)
+                if let pooled, y != nil {
+                    maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, pooled: pooled + base, activation)
+                } else {
+                    maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, y, activation)
+                }
                 continue
             }
             sample.update(repeating: 0, count: g.inputElements)
@@ -158,6 +204,49 @@ extension Kernels {
                             let d = SIMD16<Float>().replacing(with: gradient, where: winner .== mine)
                             let output = y.map { Vector.load($0 + offset, lanes: lanes) } ?? SIMD16<Float>()
                             Vector.store(scale(d, output), dx + offset, lanes: lanes)
+                        }
+                    }
+                }
+                out &+= c
+            }
+        }
+    }
+
+    /// `maxPoolTilesBackward` given the pool's output instead of its input: the gradient of a
+    /// window, dy·f'(pooled), is computed once and stored on its argmax lanes (0 elsewhere).
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>,
+                                     _ activation: ActivationKind) {
+        switch activation {
+        case .linear:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, _ in d }
+        case .relu:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, output in d.replacing(with: 0, where: .!(output .> 0)) }
+        default:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, output in d * Vector.derivative(output: output, activation) }
+        }
+    }
+
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>,
+                                     _ scale: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        let c = g.channels
+        let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var out = 0
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                let top = oh &* g.windowHeight, left = ow &* g.windowWidth
+                Vector.forEach(c) { channel, lanes in
+                    let gradient = scale(Vector.load(dy + (out &+ channel), lanes: lanes),
+                                         Vector.load(pooled + (out &+ channel), lanes: lanes))
+                    let winner = Vector.load(argmax + (out &+ channel), lanes: lanes, padding: -1)
+                    for ih in top..<(top &+ g.windowHeight) {
+                        for iw in left..<(left &+ g.windowWidth) {
+                            let offset = (ih &* g.inputWidth &+ iw) &* c &+ channel
+                            let mine = SIMD16<Float>(repeating: Float(offset)) + laneOffsets
+                            Vector.store(SIMD16<Float>().replacing(with: gradient, where: winner .== mine), dx + offset, lanes: lanes)
                         }
                     }
                 }
