@@ -72,6 +72,10 @@ extension Kernels {
     public static func conv2d(_ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               activation: ActivationKind, geometry g: ConvolutionGeometry, batch: Int,
                               output y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        if convolvesDirectly(g) {
+            conv2dSingleChannel(x, weights: w, bias: bias, activation: activation, geometry: g, batch: batch, output: y)
+            return
+        }
         let rows = batch * g.outputHeight * g.outputWidth
         if g.isPointwise {
             gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
@@ -108,8 +112,9 @@ extension Kernels {
     /// 288 KB, well inside L2.
     static let convolutionBlockRows = 256
 
-    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions build none).
-    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise }
+    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions and the direct
+    /// single-channel kernel build none).
+    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise && !convolvesDirectly(g) }
 
     /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
     /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
@@ -157,6 +162,10 @@ extension Kernels {
                                             geometry g: ConvolutionGeometry, batch: Int,
                                             result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
                                             columnsReady: Bool = false) {
+        if convolvesDirectly(g) {
+            conv2dWeightGradientSingleChannel(x, outputGradient: dy, geometry: g, batch: batch, result: dw)
+            return
+        }
         let rows = batch * g.outputHeight * g.outputWidth
         var a = x
         if !g.isPointwise {

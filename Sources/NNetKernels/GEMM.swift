@@ -45,22 +45,26 @@ final class GEMMWorkspace {
     /// A packed B that the calling thread prepares once for GEMMs its pool's threads then run
     /// (`Kernels.packWeightsTransposed` and `gemm(packedB:)`).
     private(set) var sharedB: UnsafeMutablePointer<Float>
+    /// One zero-padded input image (the single-channel direct convolution's).
+    private(set) var image: UnsafeMutablePointer<Float>
     private var capacityA = 0
     private var capacityB = 0
     private var capacityShared = 0
+    private var capacityImage = 0
 
     init() {
         let depth = GEMMBlocking.maxDepth
         packedA = GEMMWorkspace.allocate(1)
         packedB = GEMMWorkspace.allocate(1)
         sharedB = GEMMWorkspace.allocate(1)
+        image = GEMMWorkspace.allocate(1)
         edgeA = GEMMWorkspace.allocate(Kernels.tileRows * depth)
         edgeB = GEMMWorkspace.allocate(Kernels.tileColumns * depth)
         scratch = GEMMWorkspace.allocate(Kernels.tileRows * Kernels.tileColumns + Kernels.tileColumns)
     }
 
     deinit {
-        packedA.deallocate(); packedB.deallocate(); sharedB.deallocate(); edgeA.deallocate(); edgeB.deallocate(); scratch.deallocate()
+        packedA.deallocate(); packedB.deallocate(); sharedB.deallocate(); image.deallocate(); edgeA.deallocate(); edgeB.deallocate(); scratch.deallocate()
     }
 
     /// Makes `packedA` and `packedB` hold at least these many floats (each grows once to the
@@ -84,6 +88,15 @@ final class GEMMWorkspace {
             sharedB.deallocate()
             capacityShared = count
             sharedB = GEMMWorkspace.allocate(count)
+        }
+    }
+
+    /// Makes `image` hold at least `count` floats (grows once to the largest request).
+    func reserveImage(_ count: Int) {
+        if count > capacityImage {
+            image.deallocate()
+            capacityImage = count
+            image = GEMMWorkspace.allocate(count)
         }
     }
 
