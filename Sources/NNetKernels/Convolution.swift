@@ -1,14 +1,16 @@
 // 2-D convolution as GEMM: im2col turns every output pixel's receptive field into a row, so the
 // forward pass, both gradients and the transposed convolution are one `Kernels.gemm` each plus a
 // gather (im2col) or a scatter-add (col2im). Stage: kernels. Layout NHWC, weights [kh, kw, cin, cout].
+// Single-channel inputs (a first layer on grayscale images) skip im2col: Convolution+SingleChannel.
 //
-// Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~50% of the
+// Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~57% of the
 // CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, ~5% now
 // that the plan keeps it (SavedColumns). An implicit GEMM would save the rest of that copy but
-// needs its own packing routine beside the tuned GEMM's, so im2col it is. A direct SIMD kernel
-// for the 1-channel first layer (depth 9) was tried and measured no faster than im2col + GEMM:
-// writing its 6.4 MB output dominates either way. So was dWᵀ = dYᵀ·cols in 32-column strips
-// over the pool (whole cache lines of cols): no gain on 1 thread, slower on 2 in A/B runs here.
+// needs its own packing routine beside the tuned GEMM's, so im2col it is for cin > 1. For the
+// first layer (cin = 1, 9 taps) gathering 9-float rows cost as much as the GEMM: the direct
+// kernel reads the taps from a padded copy of the sample (forward 1.7 → 0.7 ms per batch of 64).
+// Tried and dropped: dWᵀ = dYᵀ·cols in 32-column strips over the pool (whole cache lines of
+// cols): no gain on 1 thread, slower on 2 in A/B runs here.
 
 /// The shape of one 2-D convolution, batch excluded. Input pixel (ih, iw) of output pixel
 /// (oh, ow) and kernel tap (kh, kw) is ih = oh·strideHeight + kh·dilationHeight - padTop (likewise
