@@ -1,14 +1,16 @@
 // 2-D convolution as GEMM: im2col turns every output pixel's receptive field into a row, so the
 // forward pass, both gradients and the transposed convolution are one `Kernels.gemm` each plus a
 // gather (im2col) or a scatter-add (col2im). Stage: kernels. Layout NHWC, weights [kh, kw, cin, cout].
+// Single-channel inputs (a first layer on grayscale images) skip im2col: Convolution+SingleChannel.
 //
-// Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~50% of the
+// Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~57% of the
 // CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, ~5% now
 // that the plan keeps it (SavedColumns). An implicit GEMM would save the rest of that copy but
-// needs its own packing routine beside the tuned GEMM's, so im2col it is. A direct SIMD kernel
-// for the 1-channel first layer (depth 9) was tried and measured no faster than im2col + GEMM:
-// writing its 6.4 MB output dominates either way. So was dWᵀ = dYᵀ·cols in 32-column strips
-// over the pool (whole cache lines of cols): no gain on 1 thread, slower on 2 in A/B runs here.
+// needs its own packing routine beside the tuned GEMM's, so im2col it is for cin > 1. For the
+// first layer (cin = 1, 9 taps) gathering 9-float rows cost as much as the GEMM: the direct
+// kernel reads the taps from a padded copy of the sample (forward 1.7 → 0.7 ms per batch of 64).
+// Tried and dropped: dWᵀ = dYᵀ·cols in 32-column strips over the pool (whole cache lines of
+// cols): no gain on 1 thread, slower on 2 in A/B runs here.
 
 /// The shape of one 2-D convolution, batch excluded. Input pixel (ih, iw) of output pixel
 /// (oh, ow) and kernel tap (kh, kw) is ih = oh·strideHeight + kh·dilationHeight - padTop (likewise
@@ -72,6 +74,10 @@ extension Kernels {
     public static func conv2d(_ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               activation: ActivationKind, geometry g: ConvolutionGeometry, batch: Int,
                               output y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        if convolvesDirectly(g) {
+            conv2dSingleChannel(x, weights: w, bias: bias, activation: activation, geometry: g, batch: batch, output: y)
+            return
+        }
         let rows = batch * g.outputHeight * g.outputWidth
         if g.isPointwise {
             gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
@@ -80,19 +86,11 @@ extension Kernels {
             return
         }
         let blocks = (rows + convolutionBlockRows - 1) / convolutionBlockRows
-        func block(_ index: Int) {
-            let first = index * convolutionBlockRows
-            let count = min(convolutionBlockRows, rows - first)
-            let a = columns + first * g.patchSize
-            im2colRows(x, geometry: g, rows: first..<(first + count), into: a)
-            gemm(transA: false, transB: false, m: count, n: g.outputChannels, k: g.patchSize, a: a, lda: g.patchSize,
-                 b: w, ldb: g.outputChannels, c: y + first * g.outputChannels, ldc: g.outputChannels,
-                 accumulate: false, bias: bias, activation: activation, pool: nil)
-        }
+        let task = ConvolutionBlocks(x: x, w: w, bias: bias, activation: activation, g: g, rows: rows, y: y, columns: columns)
         if worthSplitting(rows: rows, geometry: g) {
-            ThreadPool.shared.parallelFor(blocks) { block($0) }
+            ThreadPool.shared.parallelFor(blocks, task)
         } else {
-            for index in 0..<blocks { block(index) }
+            for index in 0..<blocks { task.run(index) }
         }
     }
 
@@ -108,37 +106,39 @@ extension Kernels {
     /// 288 KB, well inside L2.
     static let convolutionBlockRows = 256
 
-    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions build none).
-    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise }
+    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions and the direct
+    /// single-channel kernel build none).
+    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise && !convolvesDirectly(g) }
 
     /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
     /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
-    /// convolution (with x in the role of dy). Each sample's GEMM and col2im run back to back on
-    /// one thread, so its part of the column matrix is scattered while still in cache.
+    /// convolution (with x in the role of dy). Wᵀ is packed once per call; then each group of
+    /// samples (one, or two when a sample's rows are not a whole number of 8-row tiles) runs its
+    /// GEMM and col2im back to back on one thread, so its part of the column matrix is scattered
+    /// while still in L2 (one GEMM over the batch, then col2im, wrote and re-read 14 MB for W4).
     public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                            geometry g: ConvolutionGeometry, batch: Int,
                                            result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let rows = g.outputHeight * g.outputWidth
-        if g.isPointwise {
+        if g.isPointwise || g.outputChannels > GEMMBlocking.maxDepth || g.patchSize > GEMMBlocking.maxColumns {
             gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
-                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: dx, ldc: g.patchSize, accumulate: false)
+                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: g.isPointwise ? dx : columns,
+                 ldc: g.patchSize, accumulate: false)
+            if !g.isPointwise { col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx) }
             return
         }
-        let pool = ThreadPool.shared
-        if batch < 2 * pool.threadCount || !worthSplitting(rows: batch * rows, geometry: g) {
-            // Too few samples to balance or too little work: one GEMM (split over the pool if it
-            // is large enough), then col2im.
-            gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
-                 lda: g.outputChannels, b: w, ldb: g.outputChannels, c: columns, ldc: g.patchSize, accumulate: false)
-            col2im(UnsafePointer(columns), geometry: g, batch: batch, into: dx)
-            return
-        }
-        pool.parallelFor(batch) { n in
-            let target = columns + n * rows * g.patchSize
-            gemm(transA: false, transB: true, m: rows, n: g.patchSize, k: g.outputChannels,
-                 a: dy + n * g.outputElements, lda: g.outputChannels, b: w, ldb: g.outputChannels, c: target,
-                 ldc: g.patchSize, accumulate: false, bias: nil, activation: .linear, pool: nil)
-            col2imSample(UnsafePointer(target), g, dx + n * g.inputElements)
+        let workspace = GEMMWorkspace.current
+        workspace.reserveShared(packedBElements(k: g.outputChannels, n: g.patchSize))
+        let packed = workspace.sharedB
+        packB(w, ldb: g.outputChannels, transposed: true, depth: g.outputChannels, columns: g.patchSize, into: packed)
+        let samplesPerGroup = rows % tileRows == 0 || 2 * rows * g.patchSize > 131_072 ? 1 : 2
+        let groups = (batch + samplesPerGroup - 1) / samplesPerGroup
+        let task = InputGradientGroups(dy: dy, packed: UnsafePointer(packed), g: g, batch: batch,
+                                       samplesPerGroup: samplesPerGroup, dx: dx, columns: columns)
+        if worthSplitting(rows: batch * rows, geometry: g) {
+            ThreadPool.shared.parallelFor(groups, task)
+        } else {
+            for index in 0..<groups { task.run(index) }
         }
     }
 
@@ -149,6 +149,10 @@ extension Kernels {
                                             geometry g: ConvolutionGeometry, batch: Int,
                                             result dw: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
                                             columnsReady: Bool = false) {
+        if convolvesDirectly(g) {
+            conv2dWeightGradientSingleChannel(x, outputGradient: dy, geometry: g, batch: batch, result: dw)
+            return
+        }
         let rows = batch * g.outputHeight * g.outputWidth
         var a = x
         if !g.isPointwise {
@@ -165,23 +169,13 @@ extension Kernels {
     /// input). Samples are split over the thread pool (each writes its own rows).
     public static func im2col(_ x: UnsafePointer<Float>, geometry g: ConvolutionGeometry, batch: Int,
                               into columns: UnsafeMutablePointer<Float>) {
-        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
-        forEachSampleRange(batch, work: sampleRows) { samples in
-            for n in samples {
-                im2colSample(x + n * g.inputElements, g, columns + n * sampleRows)
-            }
-        }
+        forEachSampleRange(batch, work: g.outputHeight * g.outputWidth * g.patchSize, Im2colSamples(x: x, g: g, columns: columns))
     }
 
     /// dx[n, ih, iw, ci] = Σ of the column entries that im2col copies from it (dx is overwritten).
     public static func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, batch: Int,
                               into dx: UnsafeMutablePointer<Float>) {
-        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
-        forEachSampleRange(batch, work: sampleRows) { samples in
-            for n in samples {
-                col2imSample(columns + n * sampleRows, g, dx + n * g.inputElements)
-            }
-        }
+        forEachSampleRange(batch, work: g.outputHeight * g.outputWidth * g.patchSize, Col2imSamples(columns: columns, g: g, dx: dx))
     }
 
     /// Rows `rows` of the column matrix (over the whole batch), written from `out` on.
@@ -299,17 +293,58 @@ extension Kernels {
         }
     }
 
-    /// Splits `batch` samples into contiguous ranges over the thread pool when there is enough
-    /// work (`work` floats per sample); each range is processed by one thread.
-    static func forEachSampleRange(_ batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let pool = ThreadPool.shared
-        let parts = min(batch, pool.threadCount, max(1, batch * work / 65_536))
-        if parts <= 1 {
-            body(0..<batch)
-            return
+}
+
+// MARK: - Work handed to the thread pool (structs: nothing is allocated per call)
+
+/// Block `index` of `conv2d`'s output rows: gathers its column rows, then one GEMM with the bias
+/// and activation epilogue.
+struct ConvolutionBlocks: ParallelTask {
+    let x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    let activation: ActivationKind, g: ConvolutionGeometry, rows: Int
+    let y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>
+
+    func run(_ index: Int) {
+        let first = index * Kernels.convolutionBlockRows
+        let count = min(Kernels.convolutionBlockRows, rows - first)
+        let a = columns + first * g.patchSize
+        Kernels.im2colRows(x, geometry: g, rows: first..<(first + count), into: a)
+        Kernels.gemm(transA: false, transB: false, m: count, n: g.outputChannels, k: g.patchSize, a: a, lda: g.patchSize,
+                     b: w, ldb: g.outputChannels, c: y + first * g.outputChannels, ldc: g.outputChannels,
+                     accumulate: false, bias: bias, activation: activation, pool: nil)
+    }
+}
+
+/// Group `index` of `conv2dInputGradient`'s samples: dcols = dy·Wᵀ (Wᵀ packed), then col2im.
+struct InputGradientGroups: ParallelTask {
+    let dy: UnsafePointer<Float>, packed: UnsafePointer<Float>, g: ConvolutionGeometry
+    let batch: Int, samplesPerGroup: Int
+    let dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>
+
+    func run(_ index: Int) {
+        let rows = g.outputHeight * g.outputWidth
+        let first = index * samplesPerGroup, count = min(samplesPerGroup, batch - first)
+        let target = columns + first * rows * g.patchSize
+        Kernels.gemm(transA: false, m: count * rows, n: g.patchSize, k: g.outputChannels, a: dy + first * g.outputElements,
+                     lda: g.outputChannels, packedB: packed, c: target, ldc: g.patchSize)
+        for n in 0..<count {
+            Kernels.col2imSample(UnsafePointer(target + n * rows * g.patchSize), g, dx + (first + n) * g.inputElements)
         }
-        pool.parallelFor(parts) { part in
-            body((part * batch / parts)..<((part + 1) * batch / parts))
-        }
+    }
+}
+
+struct Im2colSamples: SampleRangeTask {
+    let x: UnsafePointer<Float>, g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>
+    func run(samples: Range<Int>) {
+        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
+        for n in samples { Kernels.im2colSample(x + n * g.inputElements, g, columns + n * sampleRows) }
+    }
+}
+
+struct Col2imSamples: SampleRangeTask {
+    let columns: UnsafePointer<Float>, g: ConvolutionGeometry, dx: UnsafeMutablePointer<Float>
+    func run(samples: Range<Int>) {
+        let sampleRows = g.outputHeight * g.outputWidth * g.patchSize
+        for n in samples { Kernels.col2imSample(columns + n * sampleRows, g, dx + n * g.inputElements) }
     }
 }

@@ -58,9 +58,16 @@ extension Kernels {
                                  output y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Float>) {
         let c = g.channels
         let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
+        let halves = g.windowHeight == 2 && g.windowWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+            && g.padTop == 0 && g.padLeft == 0 && 2 * g.outputHeight <= g.inputHeight && 2 * g.outputWidth <= g.inputWidth
+        forEachSampleRange(batch, work: g.inputElements, SampleLoop((x, g, y, argmax, c, laneOffsets, halves)) { context, n in
+            let (x, g, y, argmax, c, laneOffsets, halves) = context
             let sample = x + n * g.inputElements
             var out = n * g.outputElements
+            if halves {
+                Kernels.maxPool2x2(sample, g, y + out, argmax + out)
+                return
+            }
             for oh in 0..<g.outputHeight {
                 for ow in 0..<g.outputWidth {
                     let (rows, columns) = g.window(oh, ow)
@@ -83,7 +90,40 @@ extension Kernels {
                     out += c
                 }
             }
-        } }
+        })
+    }
+
+    /// One sample of `maxPool2d` with 2x2 windows at stride 2 inside the image (the common
+    /// case): the four candidates of 16 channels are compared in window order with no window
+    /// arithmetic per element, and the argmax offsets are constants per window.
+    @inline(__always)
+    static func maxPool2x2(_ x: UnsafePointer<Float>, _ g: PoolingGeometry, _ y: UnsafeMutablePointer<Float>,
+                           _ argmax: UnsafeMutablePointer<Float>) {
+        let c = g.channels, rowStride = g.inputWidth &* c
+        let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let right = Float(c), below = Float(rowStride), diagonal = Float(rowStride &+ c)
+        var out = 0
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                let first = (2 &* oh &* g.inputWidth &+ 2 &* ow) &* c
+                Vector.forEach(c) { channel, lanes in
+                    let p = x + (first &+ channel)
+                    let topLeft = SIMD16<Float>(repeating: Float(first &+ channel)) + laneOffsets
+                    var best = Vector.load(p, lanes: lanes), index = topLeft
+                    @inline(__always) func consider(_ v: SIMD16<Float>, _ offset: Float) {
+                        let greater = v .> best
+                        best.replace(with: v, where: greater)
+                        index.replace(with: topLeft + offset, where: greater)
+                    }
+                    consider(Vector.load(p + c, lanes: lanes), right)
+                    consider(Vector.load(p + rowStride, lanes: lanes), below)
+                    consider(Vector.load(p + (rowStride &+ c), lanes: lanes), diagonal)
+                    Vector.store(best, y + (out &+ channel), lanes: lanes)
+                    Vector.store(index, argmax + (out &+ channel), lanes: lanes)
+                }
+                out &+= c
+            }
+        }
     }
 
     /// dx = 0, then dx[n, argmax] += dy for every output element (overlapping windows add up).
@@ -91,20 +131,28 @@ extension Kernels {
     /// multiplied by f'(z) computed from y: the gradient of an activation followed by this pool,
     /// in one pass. When the windows tile the input exactly (stride = window, no padding, no
     /// leftover rows or columns), every input pixel is written once (no zeroing pass):
-    /// dy where the pixel is its window's argmax, else 0, times f'.
+    /// dy where the pixel is its window's argmax, else 0, times f'. Then `pooled` (the pool's
+    /// output y, if given) replaces reading `activationOutput`: at a window's argmax the
+    /// activation's output is the window's maximum, so f' there is f'(pooled), and every other
+    /// pixel gets 0. This reads a quarter of the floats (W4: 9.6 MB less per training step).
     public static func maxPool2dBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>,
                                          geometry g: PoolingGeometry, batch: Int, result dx: UnsafeMutablePointer<Float>,
                                          activationOutput: UnsafePointer<Float>? = nil,
-                                         activation: ActivationKind = .linear) {
+                                         activation: ActivationKind = .linear, pooled: UnsafePointer<Float>? = nil) {
         let tiles = g.strideHeight == g.windowHeight && g.strideWidth == g.windowWidth && g.padTop == 0 && g.padLeft == 0
             && g.outputHeight * g.windowHeight == g.inputHeight && g.outputWidth * g.windowWidth == g.inputWidth
-        forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
+        forEachSampleRange(batch, work: g.inputElements, SampleLoop((dx, g, dy, argmax, activationOutput, pooled, tiles, activation)) { context, n in
+            let (dx, g, dy, argmax, activationOutput, pooled, tiles, activation) = context
             let sample = dx + n * g.inputElements
             let base = n * g.outputElements
             let y = activationOutput.map { $0 + n * g.inputElements }
             if tiles {
-                maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, y, activation)
-                continue
+                if let pooled, y != nil {
+                    Kernels.maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, pooled: pooled + base, activation)
+                } else {
+                    Kernels.maxPoolTilesBackward(dy + base, argmax: argmax + base, g, sample, y, activation)
+                }
+                return
             }
             sample.update(repeating: 0, count: g.inputElements)
             for i in 0..<g.outputElements {
@@ -116,7 +164,7 @@ extension Kernels {
                     Vector.store(d, sample + i, lanes: lanes)
                 }
             }
-        } }
+        })
     }
 
     /// One sample of `maxPool2dBackward` for windows that tile the input: each window's pixels
@@ -166,6 +214,49 @@ extension Kernels {
         }
     }
 
+    /// `maxPoolTilesBackward` given the pool's output instead of its input: the gradient of a
+    /// window, dy·f'(pooled), is computed once and stored on its argmax lanes (0 elsewhere).
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>,
+                                     _ activation: ActivationKind) {
+        switch activation {
+        case .linear:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, _ in d }
+        case .relu:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, output in d.replacing(with: 0, where: .!(output .> 0)) }
+        default:
+            maxPoolTilesBackward(dy, argmax: argmax, g, dx, pooled: pooled) { d, output in d * Vector.derivative(output: output, activation) }
+        }
+    }
+
+    @inline(__always)
+    static func maxPoolTilesBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, _ g: PoolingGeometry,
+                                     _ dx: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>,
+                                     _ scale: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        let c = g.channels
+        let laneOffsets = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var out = 0
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                let top = oh &* g.windowHeight, left = ow &* g.windowWidth
+                Vector.forEach(c) { channel, lanes in
+                    let gradient = scale(Vector.load(dy + (out &+ channel), lanes: lanes),
+                                         Vector.load(pooled + (out &+ channel), lanes: lanes))
+                    let winner = Vector.load(argmax + (out &+ channel), lanes: lanes, padding: -1)
+                    for ih in top..<(top &+ g.windowHeight) {
+                        for iw in left..<(left &+ g.windowWidth) {
+                            let offset = (ih &* g.inputWidth &+ iw) &* c &+ channel
+                            let mine = SIMD16<Float>(repeating: Float(offset)) + laneOffsets
+                            Vector.store(SIMD16<Float>().replacing(with: gradient, where: winner .== mine), dx + offset, lanes: lanes)
+                        }
+                    }
+                }
+                out &+= c
+            }
+        }
+    }
+
     // MARK: - Average pooling
 
     /// y = mean of x over the window's pixels inside the image (padding is not counted, as in
@@ -173,7 +264,8 @@ extension Kernels {
     public static func avgPool2d(_ x: UnsafePointer<Float>, geometry g: PoolingGeometry, batch: Int,
                                  output y: UnsafeMutablePointer<Float>) {
         let c = g.channels
-        forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
+        forEachSampleRange(batch, work: g.inputElements, SampleLoop((x, g, y, c)) { context, n in
+            let (x, g, y, c) = context
             let sample = x + n * g.inputElements
             var out = y + n * g.outputElements
             for oh in 0..<g.outputHeight {
@@ -192,14 +284,15 @@ extension Kernels {
                     out += c
                 }
             }
-        } }
+        })
     }
 
     /// dx = 0, then every window adds dy/count to each of its pixels.
     public static func avgPool2dBackward(_ dy: UnsafePointer<Float>, geometry g: PoolingGeometry, batch: Int,
                                          result dx: UnsafeMutablePointer<Float>) {
         let c = g.channels
-        forEachSampleRange(batch, work: g.inputElements) { samples in for n in samples {
+        forEachSampleRange(batch, work: g.inputElements, SampleLoop((dx, g, dy, c)) { context, n in
+            let (dx, g, dy, c) = context
             let sample = dx + n * g.inputElements
             sample.update(repeating: 0, count: g.inputElements)
             var gradient = dy + n * g.outputElements
@@ -219,7 +312,7 @@ extension Kernels {
                     gradient += c
                 }
             }
-        } }
+        })
     }
 
     // MARK: - Upsampling
@@ -229,15 +322,16 @@ extension Kernels {
                                   factor: (height: Int, width: Int), interpolation: Interpolation, batch: Int,
                                   output y: UnsafeMutablePointer<Float>) {
         let outHeight = height * factor.height, outWidth = width * factor.width
-        forEachSampleRange(batch, work: outHeight * outWidth * c) { samples in for n in samples {
+        forEachSampleRange(batch, work: outHeight * outWidth * c, SampleLoop((x, y, height, width, c, outHeight, outWidth, factor, interpolation)) { context, n in
+            let (x, y, height, width, c, outHeight, outWidth, factor, interpolation) = context
             let sample = x + n * height * width * c
             var out = y + n * outHeight * outWidth * c
             for oh in 0..<outHeight {
-                let (top, bottom, down) = bilinearTaps(oh, factor.height, height, interpolation)
+                let (top, bottom, down) = Kernels.bilinearTaps(oh, factor.height, height, interpolation)
                 for ow in 0..<outWidth {
-                    let (left, right, across) = bilinearTaps(ow, factor.width, width, interpolation)
+                    let (left, right, across) = Kernels.bilinearTaps(ow, factor.width, width, interpolation)
                     if interpolation == .nearest {
-                        copySmall(sample + (top * width + left) * c, out, c)
+                        Kernels.copySmall(sample + (top * width + left) * c, out, c)
                     } else {
                         let w00 = (1 - down) * (1 - across), w01 = (1 - down) * across
                         let w10 = down * (1 - across), w11 = down * across
@@ -254,7 +348,7 @@ extension Kernels {
                     out += c
                 }
             }
-        } }
+        })
     }
 
     /// dx = the adjoint of `upsample2d`: each output pixel's gradient goes back to the input pixels
@@ -263,16 +357,17 @@ extension Kernels {
                                           factor: (height: Int, width: Int), interpolation: Interpolation, batch: Int,
                                           result dx: UnsafeMutablePointer<Float>) {
         let outHeight = height * factor.height, outWidth = width * factor.width
-        forEachSampleRange(batch, work: outHeight * outWidth * c) { samples in for n in samples {
+        forEachSampleRange(batch, work: outHeight * outWidth * c, SampleLoop((dx, dy, height, width, c, outHeight, outWidth, factor, interpolation)) { context, n in
+            let (dx, dy, height, width, c, outHeight, outWidth, factor, interpolation) = context
             let sample = dx + n * height * width * c
             sample.update(repeating: 0, count: height * width * c)
             var gradient = dy + n * outHeight * outWidth * c
             for oh in 0..<outHeight {
-                let (top, bottom, down) = bilinearTaps(oh, factor.height, height, interpolation)
+                let (top, bottom, down) = Kernels.bilinearTaps(oh, factor.height, height, interpolation)
                 for ow in 0..<outWidth {
-                    let (left, right, across) = bilinearTaps(ow, factor.width, width, interpolation)
+                    let (left, right, across) = Kernels.bilinearTaps(ow, factor.width, width, interpolation)
                     if interpolation == .nearest {
-                        addSmall(gradient, sample + (top * width + left) * c, c)
+                        Kernels.addSmall(gradient, sample + (top * width + left) * c, c)
                     } else {
                         @inline(__always) func scatter(_ row: Int, _ column: Int, _ weight: Float) {
                             let p = sample + (row * width + column) * c
@@ -289,7 +384,7 @@ extension Kernels {
                     gradient += c
                 }
             }
-        } }
+        })
     }
 
     /// The two source indices along one axis for output index `o` and the weight of the second:

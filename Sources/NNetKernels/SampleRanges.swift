@@ -29,3 +29,19 @@ struct SampleRangeParts<Body: SampleRangeTask>: ParallelTask {
         body.run(samples: (part * batch / parts)..<((part + 1) * batch / parts))
     }
 }
+
+/// A per-sample loop body that captures nothing: `context` (a tuple of what the body needs) is
+/// passed in, so the closure has no context of its own and handing the loop to the pool
+/// allocates nothing. A body that captured a variable would have its context boxed on the heap
+/// at every call (the allocation tests train models whose pooling layers are split, to catch it).
+struct SampleLoop<Context>: SampleRangeTask {
+    let context: Context
+    let body: (Context, Int) -> Void
+    init(_ context: Context, _ body: @escaping (Context, Int) -> Void) {
+        self.context = context
+        self.body = body
+    }
+    func run(samples: Range<Int>) {
+        for n in samples { body(context, n) }
+    }
+}

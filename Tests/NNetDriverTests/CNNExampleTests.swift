@@ -28,7 +28,9 @@ import NNetRuntime
         #expect(result.standardOutput.contains("conv2d_1      conv2d      [28, 28, 32]         320  3x3, same, relu"))
         #expect(result.standardOutput.contains("max_pool2d_2  max_pool2d  [7, 7, 64]"))
         #expect(result.standardOutput.contains("total: 421,642 parameters"))
-        // Each conv2d runs as one im2col GEMM with its bias and ReLU in the epilogue.
-        #expect(result.standardOutput.components(separatedBy: "conv2d (im2col gemm) + bias + relu").count == 3)
+        // The first conv2d (one input channel) runs the direct kernel, the second one im2col GEMM,
+        // each with its bias and ReLU in the epilogue.
+        #expect(result.standardOutput.contains("conv2d (direct, 1 channel) + bias + relu"))
+        #expect(result.standardOutput.components(separatedBy: "conv2d (im2col gemm) + bias + relu").count == 2)
     }
 }

@@ -1,4 +1,4 @@
-// Convolution kernels (im2col + GEMM) against the direct-loop reference: forward with bias and
+// Convolution kernels (im2col + GEMM, and the direct single-channel kernels) against the direct-loop reference: forward with bias and
 // activation, both gradients, on odd sizes, strides, dilations, paddings and the 1x1 fast path.
 // Stage: kernels (tests).
 
@@ -35,6 +35,12 @@ struct ConvolutionCase: Sendable, CustomStringConvertible {
         ConvolutionCase(3, 3, 1, 1, kernel: (3, 3), batch: 1),
         ConvolutionCase(5, 4, 3, 2, kernel: (2, 2), stride: (2, 2), padding: (0, 0), extra: (1, 0)),
         ConvolutionCase(6, 5, 2, 3, kernel: (1, 1), stride: (2, 2)),
+        // One input channel, 32-channel tiles: the direct kernels (convolvesDirectly), with rows
+        // that end in a partial 8-pixel group, strides, dilations and uneven padding.
+        ConvolutionCase(9, 13, 1, 32, kernel: (3, 2), stride: (2, 2), padding: (1, 1)),
+        ConvolutionCase(11, 10, 1, 64, kernel: (2, 3), dilation: (2, 2), padding: (2, 2), batch: 3),
+        ConvolutionCase(7, 6, 1, 32, kernel: (3, 4), padding: (2, 1), extra: (0, 2)),
+        ConvolutionCase(6, 9, 1, 32, kernel: (1, 1), stride: (2, 2)),
         // The example classifier's two layers.
         ConvolutionCase(28, 28, 1, 32, kernel: (3, 3), batch: 3),
         ConvolutionCase(13, 13, 32, 64, kernel: (3, 3), batch: 2),

@@ -70,6 +70,12 @@ struct PoolingTests {
         Reference.activationBackward(kind, output: y, gradient: poolGradient, result: &expected, count: expected.count)
         // Same products in the same order (a window's pixel is written once when windows tile).
         #expect(fused == expected, "\(c) \(kind)")
+        // Given the pool's output, f' is taken at the window's maximum: the same value as y at
+        // the argmax, so the same products (and zeros elsewhere).
+        var fromPooled = [Float](repeating: .nan, count: c.batch * g.inputElements)
+        Kernels.maxPool2dBackward(dy, argmax: argmax, geometry: g, batch: c.batch, result: &fromPooled,
+                                  activationOutput: y, activation: kind, pooled: pooled)
+        #expect(fromPooled == expected, "\(c) \(kind) from the pooled output")
     }
 
     @Test("ties go to the first element of the window")

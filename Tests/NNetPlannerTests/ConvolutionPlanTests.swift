@@ -1,5 +1,5 @@
 // The convolutional plan: max-pool gradients absorb the activation gradient before them, and
-// each conv2d's column matrix is kept (in its step's buffer, live until its weight gradient runs)
+// each im2col conv2d's column matrix is kept (in its step's buffer, live until its weight gradient runs)
 // instead of being rebuilt. Stage: planner (tests).
 
 import Testing
@@ -38,7 +38,13 @@ import NNetPlanner
         let weightGradients = graph.nodes.filter { if case .conv2dWeightGradient = $0.op { return true } else { return false } }
         #expect(weightGradients.count == 2)
         for gradient in weightGradients {
-            guard case .conv2dWeightGradient(let g) = gradient.op, let owner = plan.savedColumns.owners[gradient.id] else {
+            guard case .conv2dWeightGradient(let g) = gradient.op else { continue }
+            if g.inputChannels == 1 {
+                // The first layer is convolved directly (Kernels.convolvesDirectly): no matrix to keep.
+                #expect(plan.savedColumns.owners[gradient.id] == nil, "%\(gradient.id) keeps columns nobody builds")
+                continue
+            }
+            guard let owner = plan.savedColumns.owners[gradient.id] else {
                 Issue.record("%\(gradient.id) reads no kept columns")
                 continue
             }

@@ -2,6 +2,7 @@
 // kernel each runs, the arena size with and without buffer reuse, and FLOPs. Stage: driver.
 
 import NNetIR
+import NNetKernels
 import NNetPlanner
 
 enum PlanDescription {
@@ -44,7 +45,12 @@ enum PlanDescription {
             let w = graph[graph[matmul].inputs[1]]
             let epilogue = (bias != nil ? " + bias" : "") + (activation == .linear ? "" : " + \(activation)")
             // rows × (in × out) for a dense layer, output pixels × (kh·kw·cin × cout) for a conv2d.
-            let kernel = graph[matmul].op == .matmul ? "gemm" : "\(graph[matmul].op.kindName) (im2col gemm)"
+            let kernel: String
+            switch graph[matmul].op {
+            case .matmul: kernel = "gemm"
+            case .conv2d(let g) where Kernels.convolvesDirectly(g): kernel = "conv2d (direct, 1 channel)"
+            default: kernel = "\(graph[matmul].op.kindName) (im2col gemm)"
+            }
             return ("\(kernel)\(epilogue)", "%\(matmul)…%\(output)", 2 * rows(graph[matmul]) * elementCount(w.shape))
         case .denseInputGradient(let matmulGradient, let activationGradient):
             let w = graph[graph[matmulGradient].inputs[1]]

@@ -23,7 +23,7 @@ extension Executor {
         let argmax = buffer(pool) + graph[pool].outputElements(batch: batchCapacity)
         Kernels.maxPool2dBackward(buffer(poolGradient.inputs[1]), argmax: argmax, geometry: g, batch: batchSize,
                                   result: buffer(activationGradient.id), activationOutput: buffer(activationGradient.inputs[0]),
-                                  activation: kind)
+                                  activation: kind, pooled: buffer(pool))
     }
 
     /// The column matrix the plan keeps for conv2d `node` or its weight gradient (after the
