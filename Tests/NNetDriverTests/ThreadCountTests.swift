@@ -1,0 +1,53 @@
+// Training gives the same bits on any number of threads, run as separate processes (each with its
+// own pool) on a model whose every layer kind is large enough to be split over the threads.
+// Stage: driver (tests).
+
+import Foundation
+import Testing
+import NNetDriver
+
+@Suite struct ThreadCountTests {
+    /// Direct single-channel convolution, im2col convolution, max and average pooling, nearest
+    /// upsampling, dense layers and Adam, at batch 128 (each kernel above its split threshold).
+    static func program(weights: String) -> String {
+        """
+        data d = blobs(n: 384, centers: 3, features: 784, spread: 2, seed: 5)
+        model m {
+          input [784]
+          reshape [28, 28, 1]
+          conv2d 16, kernel: 3, padding: same, activation: relu
+          max_pool2d 2
+          upsampling2d 2
+          conv2d 8, kernel: 3, padding: same, activation: relu
+          avg_pool2d 2
+          flatten
+          dense 64, activation: relu
+          dense 3, activation: softmax
+        }
+        train m on d {
+          loss: sparse_categorical_crossentropy
+          optimizer: adam(lr: 0.001)
+          epochs: 2, batch: 128, seed: 3
+        }
+        save m to "\(weights)"
+        """
+    }
+
+    @Test("1, 2 and 3 threads train to the same weights and losses")
+    func sameBitsOnAnyThreadCount() throws {
+        let binary = try #require(nnetBinary)
+        let work = temporaryDirectory("threads")
+        var weights: [Data] = [], epochs: [[String]] = []
+        for threads in [1, 2, 3] {
+            let program = writeProgram(Self.program(weights: "\(work)/\(threads).weights"))
+            let run = try LaunchedNNet(["run", program, "--threads", "\(threads)", "--log", "\(work)/\(threads).jsonl"],
+                                       binary: binary, work: work, label: "threads-\(threads)")
+            #expect(run.wait() == 0, "\(run.standardError)")
+            weights.append(try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(threads).weights")))
+            epochs.append(try loggedEpochs("\(work)/\(threads).jsonl"))
+        }
+        #expect(epochs[0].count == 2)
+        #expect(weights[1] == weights[0] && weights[2] == weights[0], "the saved weights differ between thread counts")
+        #expect(epochs[1] == epochs[0] && epochs[2] == epochs[0], "\(epochs)")
+    }
+}
