@@ -16,6 +16,10 @@ extension GANTrainer {
         pairs += [
             ("discriminator_steps", String(configuration.discriminatorSteps)),
             ("label_smoothing", Fingerprint.format(configuration.realLabel)),
+        ]
+        // Only when set, so that checkpoints written before the setting existed still match.
+        if configuration.instanceNoise > 0 { pairs.append(("instance_noise", Fingerprint.format(configuration.instanceNoise))) }
+        pairs += [
             ("epochs", String(configuration.epochs)),
             ("batch", String(configuration.batchSize)),
             ("seed", String(configuration.seed)),

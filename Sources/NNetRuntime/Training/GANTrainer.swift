@@ -30,6 +30,10 @@ public struct GANConfiguration: Sendable {
     public var discriminatorSteps: Int
     /// Target for real samples in the discriminator step (one-sided label smoothing: e.g. 0.9).
     public var realLabel: Float
+    /// Standard deviation of the Gaussian noise added to every discriminator input, real and
+    /// generated, at the first step (instance noise, Sønderby et al. 2016); it falls linearly to
+    /// 0 over the statement's steps. 0: none.
+    public var instanceNoise: Float
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
@@ -40,8 +44,9 @@ public struct GANConfiguration: Sendable {
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
                 epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
-                onNonFinite: NonFinitePolicy = .stop) {
+                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0) {
         self.onNonFinite = onNonFinite
+        self.instanceNoise = instanceNoise
         self.name = name
         self.loss = loss
         self.noise = noise
@@ -97,6 +102,8 @@ public final class GANTrainer {
     let discriminatorExecutor: Executor
     /// The discriminator's parameter gradients from the real batch, added to the generated batch's.
     private let realGradients: UnsafeMutablePointer<Float>
+    /// A batch of standard normal values, scaled into the discriminator's inputs (instance noise).
+    private let instanceNoiseValues: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
     let generatorOptimizer: Optimizer
@@ -145,9 +152,30 @@ public final class GANTrainer {
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
+        instanceNoiseValues = .allocate(capacity: configuration.instanceNoise > 0 ? batch * sampleSize : 1)
     }
 
-    deinit { realGradients.deallocate() }
+    deinit {
+        realGradients.deallocate()
+        instanceNoiseValues.deallocate()
+    }
+
+    /// The instance noise's standard deviation at `step` (0-based) of a statement of `steps`:
+    /// σ₀ · (1 − step/steps), from `instanceNoise` at the first step down toward 0 at the last.
+    public static func instanceNoiseLevel(_ initial: Float, step: Int, of steps: Int) -> Float {
+        guard initial > 0, steps > 0 else { return 0 }
+        return initial * Float(steps - min(step, steps)) / Float(steps)
+    }
+
+    /// Adds N(0, σ²) to `rows` discriminator inputs: fresh draws, or (`redraw: false`) the
+    /// previous call's again. Draws nothing when σ is 0, so a pairing without instance noise
+    /// draws the same noise and shuffles as before the setting existed.
+    func addInstanceNoise(_ inputs: UnsafeMutablePointer<Float>, rows: Int, sigma: Float, redraw: Bool = true) {
+        guard sigma > 0 else { return }
+        let count = rows * sampleSize
+        if redraw { random.fillNormal(instanceNoiseValues, count: count) }
+        for i in 0..<count { inputs[i] += sigma * instanceNoiseValues[i] }
+    }
 
     /// Whether `on_nan: skip` drops the step that raised `fault` (parameters gone non-finite stop).
     func skips(_ fault: NumericalFault) -> Bool {
@@ -191,6 +219,8 @@ public final class GANTrainer {
             while position.batchIndex < steps {
                 let step = position.batchIndex
                 if stopRequested() { throw interruption(data: data, observer: observer) }
+                let sigma = GANTrainer.instanceNoiseLevel(configuration.instanceNoise, step: position.epochsDone * steps + step,
+                                                          of: configuration.epochs * steps)
                 // Discriminator: a batch of real samples (target realLabel), then a batch of generated
                 // ones (target 0), as separate batches so that batch_norm never mixes their statistics
                 // (the DCGAN recipe); one update with the sum of both gradients.
@@ -204,6 +234,7 @@ public final class GANTrainer {
                         let target = discriminatorExecutor.buffer(dGraph.target!)
                         for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
                         for row in 0..<batch { target[row] = configuration.realLabel }
+                        addInstanceNoise(input, rows: batch, sigma: sigma)
                         let realDropout = discriminatorExecutor.randomGenerator
                         discriminatorExecutor.run(rows: batch)
                         try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: realDropout)
@@ -225,6 +256,7 @@ public final class GANTrainer {
                         generatorExecutor.updatesRunningStatistics = true
                         try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
                         input.update(from: generatorExecutor.buffer(gGraph.output), count: batch * sampleSize)
+                        addInstanceNoise(input, rows: batch, sigma: sigma)
                         for row in 0..<batch { target[row] = 0 }
                         let fakeDropout = discriminatorExecutor.randomGenerator
                         discriminatorExecutor.run(rows: batch)
@@ -248,8 +280,11 @@ public final class GANTrainer {
                     // DCGAN tutorials do). The generator has not changed since that forward pass, so its
                     // activations are still in the executor's buffers: only the pass through the
                     // discriminator (not updated) and the generator's backward pass remain.
+                    // With instance noise, the same noisy samples the discriminator was just shown; the
+                    // noise is additive, so the gradient it hands back is the generated samples'.
                     throughDiscriminator.buffer(tGraph.input).update(from: generatorExecutor.buffer(gGraph.output),
                                                                      count: batch * sampleSize)
+                    addInstanceNoise(throughDiscriminator.buffer(tGraph.input), rows: batch, sigma: sigma, redraw: false)
                     let target = throughDiscriminator.buffer(tGraph.target!)
                     let wanted: Float = configuration.loss == .minimax ? 0 : 1
                     for row in 0..<batch { target[row] = wanted }
