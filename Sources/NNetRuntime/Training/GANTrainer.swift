@@ -34,6 +34,9 @@ public struct GANConfiguration: Sendable {
     /// generated, at the first step (instance noise, Sønderby et al. 2016); it falls linearly to
     /// 0 over the statement's steps. 0: none.
     public var instanceNoise: Float
+    /// γ of the R1 penalty (γ/2)·E‖∇ₓ logit(x)‖² on real samples, added to the discriminator's
+    /// loss (Mescheder et al. 2018; R1Penalty.swift). 0: none.
+    public var r1Penalty: Float
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
@@ -44,9 +47,10 @@ public struct GANConfiguration: Sendable {
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
                 epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
-                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0) {
+                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0, r1Penalty: Float = 0) {
         self.onNonFinite = onNonFinite
         self.instanceNoise = instanceNoise
+        self.r1Penalty = r1Penalty
         self.name = name
         self.loss = loss
         self.noise = noise
@@ -106,6 +110,8 @@ public final class GANTrainer {
     private let instanceNoiseValues: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
+    /// The R1 penalty on each real batch, when configured.
+    let r1Penalty: R1Penalty?
     let generatorOptimizer: Optimizer
     let discriminatorOptimizer: Optimizer
     /// Draws the noise and shuffles the samples.
@@ -149,6 +155,9 @@ public final class GANTrainer {
         generatorOptimizer = Optimizer(configuration.generatorOptimizer, parameters: generator.parameters)
         discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
         realGradients = .allocate(capacity: max(discriminator.parameters.totalCount, 1))
+        r1Penalty = configuration.r1Penalty > 0
+            ? R1Penalty(discriminator: discriminator, gamma: configuration.r1Penalty, batchCapacity: batch, useReference: useReference)
+            : nil
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
@@ -205,6 +214,8 @@ public final class GANTrainer {
         // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
         let gradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(discriminatorExecutor.buffer($0)) }
         let generatorGradients = gGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(generatorExecutor.buffer($0)) }
+        // Where the R1 penalty adds its gradient: the real batch's, before the generated batch's join them.
+        let penaltyGradients = gradients.indices.map { gradients[$0] == nil ? nil : realGradients + discriminator.parameters.offsets[$0] }
         let steps = data.count / batch
         guard steps > 0 else {
             throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")
@@ -246,6 +257,8 @@ public final class GANTrainer {
                             guard let gradient else { continue }
                             (realGradients + parameters.offsets[index]).update(from: gradient, count: parameters.infos[index].count)
                         }
+                        // On the real samples as the discriminator just saw them (still in its input).
+                        r1Penalty?.accumulate(inputs: input, rows: batch, dropout: realDropout, into: penaltyGradients)
                         // The last repetition's z is also the generator step's: its forward pass is that
                         // step's, so it alone moves the generator's running statistics.
                         let generatorsOwnPass = repetition == configuration.discriminatorSteps - 1
