@@ -88,14 +88,16 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
 
     /// A checkpoint taken mid-epoch (after step 4 of 6) resumes at step 3 with the epoch's
     /// sample order and running sums: the rest of the run matches the uninterrupted one. With
-    /// instance noise, the resumed steps also continue its schedule and its noise.
-    @Test(arguments: kinds + ["gan with instance noise"])
+    /// instance noise, the resumed steps also continue its schedule and its noise; with the R1
+    /// penalty (through the discriminator's dropout), its passes reuse the real batch's masks.
+    @Test(arguments: kinds + ["gan with instance noise", "gan with r1 penalty"])
     func aMidEpochCheckpointResumesExactly(kind: String) throws {
         let work = temporaryDirectory("pair")
         var text = pairingProgram(String(kind.prefix { $0 != " " }), directory: work + "/a", epochs: 3)
-        if kind.hasSuffix("instance noise") {
-            text = text.replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), instance_noise: 0.3,")
-            #expect(text.contains("instance_noise: 0.3"))
+        let extra = kind.hasSuffix("instance noise") ? "instance_noise: 0.3," : kind.hasSuffix("r1 penalty") ? "r1_penalty: 5," : ""
+        if !extra.isEmpty {
+            text = text.replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), \(extra)")
+            #expect(text.contains(extra))
         }
         let program = writeProgram(text)
         #expect(nnet("run", program, "--threads", "1", "--log", work + "/a.jsonl").exitCode == .success)
