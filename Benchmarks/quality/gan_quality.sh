@@ -7,22 +7,41 @@
 #   Benchmarks/quality/gan_quality.sh dcgan      # Examples/dcgan.nnet (5 epochs)
 #   Benchmarks/quality/gan_quality.sh gan_torch  # the same seed GAN trained by PyTorch (gan_torch.py),
 #                                                # its samples judged by the same classifier
+#   SEED=2 Benchmarks/quality/gan_quality.sh gan # another training seed (the train statement's
+#                                                # seed and --seed); writes under out/gan_seed2/
+#   Benchmarks/quality/gan_quality.sh path/to/variant.nnet  # any GAN program (a variant to compare)
 #
 # Runs from the repository root (the examples write to out/); needs `swift build -c release`
-# (or NNET=/path/to/nnet).
+# (or NNET=/path/to/nnet). THREADS (default 1) is given to nnet.
 # The classifier is trained once (Examples/cnn_classifier.nnet plus a `save`) and reused.
 # The programs run are the examples' own text with a few statements appended, so the check
 # cannot drift from them. Results: out/quality_<example>.txt and .jsonl.
 set -euo pipefail
-example=${1:?usage: gan_quality.sh gan|dcgan|gan_torch}
+example=${1:?usage: gan_quality.sh gan|dcgan|gan_torch|FILE.nnet}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 nnet=${NNET:-"$root/.build/release/nnet"}  # NNET=path: a copy, so rebuilding cannot swap it mid-run
+threads=${THREADS:-1}
+source="Examples/$example.nnet"
+if [[ $example == *.nnet ]]; then
+  source=$(cd "$(dirname "$example")" && pwd)/$(basename "$example")
+  example=$(basename "$example" .nnet)
+fi
 cd "$root"
 mkdir -p out
+# With SEED, the example trains with that seed and writes its grids and weights under
+# out/<example>_seed<SEED>/, so runs with several seeds can be compared side by side.
+seed_flags=()
+rewrite=(cat)
+if [[ -n ${SEED:-} ]]; then
+  seed_flags=(--seed "$SEED")
+  rewrite=(sed -E -e "s/(^|[{ ])seed: [0-9]+/\1seed: $SEED/" -e "s#\"out/#\"out/${example}_seed$SEED/#g")
+  example="${example}_seed$SEED"
+  mkdir -p "out/$example"
+fi
 
 if [[ ! -f out/cnn_classifier.weights ]]; then
   { cat Examples/cnn_classifier.nnet; echo 'save classifier to "out/cnn_classifier.weights"'; } > out/quality_classifier.nnet
-  nice -n 5 "$nnet" run out/quality_classifier.nnet | tee out/quality_classifier.txt
+  nice -n 5 "$nnet" run out/quality_classifier.nnet --threads "$threads" | tee out/quality_classifier.txt
 fi
 
 program="out/quality_$example.nnet"
@@ -37,9 +56,9 @@ if [[ $example == gan_torch ]]; then
     echo 'predict classifier on generated, count: 1000, summary: true'
   } > "$program"
 else
-  pairing=$(awk '/^gan /{print $2}' "Examples/$example.nnet")
+  pairing=$(awk '/^gan /{print $2}' "$source")
   {
-    cat "Examples/$example.nnet"
+    "${rewrite[@]}" "$source"
     echo
     echo "# Appended by Benchmarks/quality/gan_quality.sh: the classifier of Examples/cnn_classifier.nnet."
     awk '/^model classifier/,/^}/' Examples/cnn_classifier.nnet
@@ -49,7 +68,7 @@ else
   } > "$program"
 fi
 rm -f "out/quality_$example.jsonl"
-nice -n 5 "$nnet" run "$program" --log "out/quality_$example.jsonl" | tee "out/quality_$example.txt"
+nice -n 5 "$nnet" run "$program" --threads "$threads" "${seed_flags[@]}" --log "out/quality_$example.jsonl" | tee "out/quality_$example.txt"
 
 python3 - "out/quality_$example.jsonl" <<'PY'
 import json, sys

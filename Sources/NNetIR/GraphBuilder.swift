@@ -50,6 +50,19 @@ public enum GraphBuilder {
         return graph
     }
 
+    /// Forward pass and the gradients of the sum of the logits (the output before a final
+    /// sigmoid; the output itself when the model has none) with respect to the parameters and
+    /// the input. The gradient seed, one value per output, is fed through the `target` node. A
+    /// GAN's R1 penalty runs this graph three times a step (R1Penalty.swift).
+    public static func logitGradients(_ model: LoweredModel) -> Graph {
+        var graph = forward(model, training: true)
+        let last = graph.skippingViews(graph.output)
+        let logit = graph[last].op == .activation(.sigmoid) ? graph[last].inputs[0] : graph.output
+        graph.target = graph.add(.target, [], shape: graph[logit].shape, layer: nil)
+        Gradients.appendBackward(to: &graph, from: logit, gradient: graph.target!, inputGradient: true)
+        return graph
+    }
+
     /// Inference-mode forward pass plus the loss, for evaluation.
     public static func evaluation(_ model: LoweredModel, loss: LossKind, targetShape: [Int]) -> Graph {
         var graph = forward(model, training: false)

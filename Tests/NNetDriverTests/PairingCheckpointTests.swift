@@ -87,11 +87,19 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
     }
 
     /// A checkpoint taken mid-epoch (after step 4 of 6) resumes at step 3 with the epoch's
-    /// sample order and running sums: the rest of the run matches the uninterrupted one.
-    @Test(arguments: kinds)
+    /// sample order and running sums: the rest of the run matches the uninterrupted one. With
+    /// instance noise, the resumed steps also continue its schedule and its noise; with the R1
+    /// penalty (through the discriminator's dropout), its passes reuse the real batch's masks.
+    @Test(arguments: kinds + ["gan with instance noise", "gan with r1 penalty"])
     func aMidEpochCheckpointResumesExactly(kind: String) throws {
         let work = temporaryDirectory("pair")
-        let program = writeProgram(pairingProgram(kind, directory: work + "/a", epochs: 3))
+        var text = pairingProgram(String(kind.prefix { $0 != " " }), directory: work + "/a", epochs: 3)
+        let extra = kind.hasSuffix("instance noise") ? "instance_noise: 0.3," : kind.hasSuffix("r1 penalty") ? "r1_penalty: 5," : ""
+        if !extra.isEmpty {
+            text = text.replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), \(extra)")
+            #expect(text.contains(extra))
+        }
+        let program = writeProgram(text)
         #expect(nnet("run", program, "--threads", "1", "--log", work + "/a.jsonl").exitCode == .success)
         // Keep only an older checkpoint from the middle of epoch 3 (after its 2nd step).
         let all = try FileManager.default.contentsOfDirectory(atPath: work + "/a").filter { $0.hasSuffix(".ckpt") }.sorted()
@@ -115,6 +123,19 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         #expect(resumed.exitCode == .success, "\(resumed.standardError)")
         let key = kind == "gan" ? "generator_lr" : "lr"
         #expect(resumed.standardOutput.contains("  \(key) 0.01 -> 0.005 at epoch 2"), "\(resumed.standardOutput)")
+        #expect(resumed.standardOutput.contains("pair epoch 2/2"))
+    }
+
+    /// A checkpoint saved without instance noise (the setting absent from its settings, as in
+    /// checkpoints from before it existed) resumes with it and names the change.
+    @Test func instanceNoiseAddedOnResumeIsReported() {
+        let work = temporaryDirectory("pair")
+        #expect(nnet("run", writeProgram(pairingProgram("gan", directory: work + "/c", epochs: 1))).exitCode == .success)
+        let noisy = pairingProgram("gan", directory: work + "/c", epochs: 2)
+            .replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), instance_noise: 0.2,")
+        let resumed = nnet("run", writeProgram(noisy), "--resume")
+        #expect(resumed.exitCode == .success, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("  instance_noise none -> 0.2 at epoch 2"), "\(resumed.standardOutput)")
         #expect(resumed.standardOutput.contains("pair epoch 2/2"))
     }
 

@@ -17,6 +17,8 @@ extension Interpreter {
         let discriminatorOptimizer: OptimizerSettings
         let discriminatorSteps: Int
         let realLabel: Float
+        let instanceNoise: Float
+        let r1Penalty: Float
         var trainer: GANTrainer?
     }
 
@@ -29,6 +31,8 @@ extension Interpreter {
         ParameterSpec("discriminator_optimizer", expects: "an optimizer such as adam(lr: 0.0002, beta1: 0.5)"),
         ParameterSpec("discriminator_steps", expects: "discriminator steps per generator step"),
         ParameterSpec("label_smoothing", expects: "the target for real samples, e.g. 0.9 (one-sided smoothing)"),
+        ParameterSpec("instance_noise", expects: "the standard deviation of the noise added to the discriminator's inputs at the start, e.g. 0.1"),
+        ParameterSpec("r1_penalty", expects: "the weight γ of the R1 gradient penalty on real samples, e.g. 10"),
     ])
 
     func defineGAN(_ name: Identifier, settings: [Setting], statement: Statement) throws {
@@ -83,7 +87,9 @@ extension Interpreter {
                 generatorOptimizer: try bound["generator_optimizer"].map { v throws(Diagnostic) in try optimizerSettings(v) } ?? defaultOptimizer,
                 discriminatorOptimizer: try bound["discriminator_optimizer"].map { v throws(Diagnostic) in try optimizerSettings(v) } ?? defaultOptimizer,
                 discriminatorSteps: try bound.integer("discriminator_steps", default: 1, minimum: 1),
-                realLabel: Float(try bound.number("label_smoothing", default: 1, in: 0.5...1)))
+                realLabel: Float(try bound.number("label_smoothing", default: 1, in: 0.5...1)),
+                instanceNoise: Float(try bound.number("instance_noise", default: 0, in: 0...1)),
+                r1Penalty: Float(try bound.number("r1_penalty", default: 0, in: 0...1000)))
             gans[name.name] = entry
         } catch {
             throw StatementFailure.diagnostics([error])
@@ -133,7 +139,8 @@ extension Interpreter {
                 realLabel: entry.realLabel, epochs: try bound.integer("epochs", default: 1, minimum: 1),
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
                 seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
-                checkpoint: try checkpointPolicy(bound), onNonFinite: try nonFinitePolicy(bound))
+                checkpoint: try checkpointPolicy(bound), onNonFinite: try nonFinitePolicy(bound),
+                instanceNoise: entry.instanceNoise, r1Penalty: entry.r1Penalty)
             if bound.has("samples") { _ = try bound.string("samples") }
         } catch {
             throw StatementFailure.diagnostics([error])

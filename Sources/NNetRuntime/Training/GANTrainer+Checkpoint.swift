@@ -16,6 +16,11 @@ extension GANTrainer {
         pairs += [
             ("discriminator_steps", String(configuration.discriminatorSteps)),
             ("label_smoothing", Fingerprint.format(configuration.realLabel)),
+        ]
+        // Only when set, so that checkpoints written before the setting existed still match.
+        if configuration.instanceNoise > 0 { pairs.append(("instance_noise", Fingerprint.format(configuration.instanceNoise))) }
+        if configuration.r1Penalty > 0 { pairs.append(("r1_penalty", Fingerprint.format(configuration.r1Penalty))) }
+        pairs += [
             ("epochs", String(configuration.epochs)),
             ("batch", String(configuration.batchSize)),
             ("seed", String(configuration.seed)),

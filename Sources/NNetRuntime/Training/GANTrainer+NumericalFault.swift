@@ -48,7 +48,8 @@ extension GANTrainer {
         guard let (index, value) = FaultLocator.firstNonFiniteGradient(gradients, graph: graph) else { return }
         var fault = FaultLocator.unlocated(model: discriminator.model, graph: graph, epoch: epoch, step: step,
                                            found: (.gradient, index, value))
-        fault.detail += " (the real and generated batches' gradients summed)"
+        fault.detail += configuration.r1Penalty > 0 ? " (the real and generated batches' gradients and the R1 penalty's summed)"
+            : " (the real and generated batches' gradients summed)"
         throw named(fault)
     }
 

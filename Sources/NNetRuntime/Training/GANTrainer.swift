@@ -30,6 +30,13 @@ public struct GANConfiguration: Sendable {
     public var discriminatorSteps: Int
     /// Target for real samples in the discriminator step (one-sided label smoothing: e.g. 0.9).
     public var realLabel: Float
+    /// Standard deviation of the Gaussian noise added to every discriminator input, real and
+    /// generated, at the first step (instance noise, Sønderby et al. 2016); it falls linearly to
+    /// 0 over the statement's steps. 0: none.
+    public var instanceNoise: Float
+    /// γ of the R1 penalty (γ/2)·E‖∇ₓ logit(x)‖² on real samples, added to the discriminator's
+    /// loss (Mescheder et al. 2018; R1Penalty.swift). 0: none.
+    public var r1Penalty: Float
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
@@ -40,8 +47,10 @@ public struct GANConfiguration: Sendable {
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
                 epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
-                onNonFinite: NonFinitePolicy = .stop) {
+                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0, r1Penalty: Float = 0) {
         self.onNonFinite = onNonFinite
+        self.instanceNoise = instanceNoise
+        self.r1Penalty = r1Penalty
         self.name = name
         self.loss = loss
         self.noise = noise
@@ -99,8 +108,12 @@ public final class GANTrainer {
     private let realGradients: UnsafeMutablePointer<Float>
     /// The generator's raw draws for a batch of normal noise (see `SeededGenerator.fillNormal`).
     private let noiseDraws: UnsafeMutablePointer<UInt64>
+    /// A batch of standard normal values, scaled into the discriminator's inputs (instance noise).
+    private let instanceNoiseValues: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
+    /// The R1 penalty on each real batch, when configured.
+    let r1Penalty: R1Penalty?
     let generatorOptimizer: Optimizer
     let discriminatorOptimizer: Optimizer
     /// Draws the noise and shuffles the samples.
@@ -145,14 +158,36 @@ public final class GANTrainer {
         discriminatorOptimizer = Optimizer(configuration.discriminatorOptimizer, parameters: discriminator.parameters)
         realGradients = .allocate(capacity: max(discriminator.parameters.totalCount, 1))
         noiseDraws = .allocate(capacity: batch * elementCount(generator.model.inputShape) + 1)
+        r1Penalty = configuration.r1Penalty > 0
+            ? R1Penalty(discriminator: discriminator, gamma: configuration.r1Penalty, batchCapacity: batch, useReference: useReference)
+            : nil
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
+        instanceNoiseValues = .allocate(capacity: configuration.instanceNoise > 0 ? batch * sampleSize : 1)
     }
 
     deinit {
         realGradients.deallocate()
         noiseDraws.deallocate()
+        instanceNoiseValues.deallocate()
+    }
+
+    /// The instance noise's standard deviation at `step` (0-based) of a statement of `steps`:
+    /// σ₀ · (1 − step/steps), from `instanceNoise` at the first step down toward 0 at the last.
+    public static func instanceNoiseLevel(_ initial: Float, step: Int, of steps: Int) -> Float {
+        guard initial > 0, steps > 0 else { return 0 }
+        return initial * Float(steps - min(step, steps)) / Float(steps)
+    }
+
+    /// Adds N(0, σ²) to `rows` discriminator inputs: fresh draws, or (`redraw: false`) the
+    /// previous call's again. Draws nothing when σ is 0, so a pairing without instance noise
+    /// draws the same noise and shuffles as before the setting existed.
+    func addInstanceNoise(_ inputs: UnsafeMutablePointer<Float>, rows: Int, sigma: Float, redraw: Bool = true) {
+        guard sigma > 0 else { return }
+        let count = rows * sampleSize
+        if redraw { random.fillNormal(instanceNoiseValues, count: count) }
+        for i in 0..<count { inputs[i] += sigma * instanceNoiseValues[i] }
     }
 
     /// Whether `on_nan: skip` drops the step that raised `fault` (parameters gone non-finite stop).
@@ -187,6 +222,8 @@ public final class GANTrainer {
         // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
         let gradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(discriminatorExecutor.buffer($0)) }
         let generatorGradients = gGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(generatorExecutor.buffer($0)) }
+        // Where the R1 penalty adds its gradient: the real batch's, before the generated batch's join them.
+        let penaltyGradients = gradients.indices.map { gradients[$0] == nil ? nil : realGradients + discriminator.parameters.offsets[$0] }
         let steps = data.count / batch
         guard steps > 0 else {
             throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")
@@ -201,6 +238,8 @@ public final class GANTrainer {
             while position.batchIndex < steps {
                 let step = position.batchIndex
                 if stopRequested() { throw interruption(data: data, observer: observer) }
+                let sigma = GANTrainer.instanceNoiseLevel(configuration.instanceNoise, step: position.epochsDone * steps + step,
+                                                          of: configuration.epochs * steps)
                 // Discriminator: a batch of real samples (target realLabel), then a batch of generated
                 // ones (target 0), as separate batches so that batch_norm never mixes their statistics
                 // (the DCGAN recipe); one update with the sum of both gradients.
@@ -212,8 +251,9 @@ public final class GANTrainer {
                         let first = ((step * configuration.discriminatorSteps + repetition) % steps) * batch
                         let input = discriminatorExecutor.buffer(dGraph.input)
                         let target = discriminatorExecutor.buffer(dGraph.target!)
-                        for row in 0..<batch { data.copyFeatures(of: order[first + row], into: input + row * sampleSize) }
+                        order.withUnsafeBufferPointer { data.copyFeatures(of: UnsafeBufferPointer(rebasing: $0[first..<(first + batch)]), into: input) }
                         for row in 0..<batch { target[row] = configuration.realLabel }
+                        addInstanceNoise(input, rows: batch, sigma: sigma)
                         let realDropout = discriminatorExecutor.randomGenerator
                         discriminatorExecutor.run(rows: batch)
                         try checkStep(discriminator, discriminatorExecutor, gradients: gradients, rows: batch, dropout: realDropout)
@@ -225,6 +265,8 @@ public final class GANTrainer {
                             guard let gradient else { continue }
                             Kernels.copy(gradient, to: realGradients + parameters.offsets[index], count: parameters.infos[index].count)
                         }
+                        // On the real samples as the discriminator just saw them (still in its input).
+                        r1Penalty?.accumulate(inputs: input, rows: batch, dropout: realDropout, into: penaltyGradients)
                         // The last repetition's z is also the generator step's: its forward pass is that
                         // step's, so it alone moves the generator's running statistics.
                         let generatorsOwnPass = repetition == configuration.discriminatorSteps - 1
@@ -235,6 +277,7 @@ public final class GANTrainer {
                         generatorExecutor.updatesRunningStatistics = true
                         try checkGeneratorOutput(rows: batch, dropout: generatorDropout)
                         Kernels.copy(generatorExecutor.buffer(gGraph.output), to: input, count: batch * sampleSize)
+                        addInstanceNoise(input, rows: batch, sigma: sigma)
                         for row in 0..<batch { target[row] = 0 }
                         let fakeDropout = discriminatorExecutor.randomGenerator
                         discriminatorExecutor.run(rows: batch)
@@ -258,8 +301,11 @@ public final class GANTrainer {
                     // DCGAN tutorials do). The generator has not changed since that forward pass, so its
                     // activations are still in the executor's buffers: only the pass through the
                     // discriminator (not updated) and the generator's backward pass remain.
+                    // With instance noise, the same noisy samples the discriminator was just shown; the
+                    // noise is additive, so the gradient it hands back is the generated samples'.
                     Kernels.copy(generatorExecutor.buffer(gGraph.output), to: throughDiscriminator.buffer(tGraph.input),
                                  count: batch * sampleSize)
+                    addInstanceNoise(throughDiscriminator.buffer(tGraph.input), rows: batch, sigma: sigma, redraw: false)
                     let target = throughDiscriminator.buffer(tGraph.target!)
                     let wanted: Float = configuration.loss == .minimax ? 0 : 1
                     for row in 0..<batch { target[row] = wanted }
