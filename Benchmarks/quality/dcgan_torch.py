@@ -1,7 +1,9 @@
 """PyTorch twin of Examples/dcgan.nnet, to compare training figures and samples with nnet's:
-G 100 -> dense 7·7·128 (no bias) -> BN -> relu -> convT 64 k4 s2 (no bias) -> BN -> relu ->
-convT 1 k4 s2 sigmoid; D conv 64 k4 s2 lrelu(0.2) -> conv 128 k4 s2 lrelu(0.2) -> dense 1 (sigmoid
-fused into BCE). Keras 'same' padding for k4 s2 is PyTorch padding 1 (both ways). Glorot-uniform
+G 100 -> dense 7·7·128 (no bias) -> BN -> relu -> upsample 2 (nearest) -> conv 64 k3 (no bias) ->
+BN -> relu -> upsample 2 -> conv 1 k5 sigmoid ('same' padding: k // 2 on each side); with
+`--generator transposed`, the DCGAN recipe's convT 64 k4 s2 and convT 1 k4 s2 instead (the
+example's earlier generator). D conv 64 k4 s2 lrelu(0.2) -> conv 128 k4 s2 lrelu(0.2) -> dense 1
+(sigmoid fused into BCE). Keras 'same' padding for k4 s2 is PyTorch padding 1 (both ways). Glorot-uniform
 weights, zero biases, BN momentum 0.1 (Keras 0.9) and epsilon 1e-3 (nnet's), Adam 2e-4 beta1 0.5
 epsilon 1e-8, batch 128 (full batches), non-saturating loss; D sees real and generated batches
 separately; the generator's running statistics move in its own step only.
@@ -26,6 +28,8 @@ parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--count", type=int, default=1000)
 parser.add_argument("--threads", type=int, default=1)
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--generator", choices=["upsampling", "transposed"], default="upsampling",
+                    help="the example's generator (upsampling + conv) or the recipe's transposed convolutions")
 args = parser.parse_args()
 common.limit_threads(args.threads)
 
@@ -44,10 +48,17 @@ def glorot(module):
             nn.init.zeros_(module.bias)
 
 
+if args.generator == "upsampling":
+    doublings = [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(128, 64, 3, padding=1, bias=False),
+                 nn.BatchNorm2d(64, eps=1e-3, momentum=0.1), nn.ReLU(),
+                 nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(64, 1, 5, padding=2)]
+else:
+    doublings = [nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False),
+                 nn.BatchNorm2d(64, eps=1e-3, momentum=0.1), nn.ReLU(),
+                 nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1)]
 generator = nn.Sequential(
     nn.Linear(100, 7 * 7 * 128, bias=False), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128, eps=1e-3, momentum=0.1),
-    nn.ReLU(), nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64, eps=1e-3, momentum=0.1),
-    nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Sigmoid())
+    nn.ReLU(), *doublings, nn.Sigmoid())
 discriminator = nn.Sequential(
     nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, stride=2, padding=1),
     nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
