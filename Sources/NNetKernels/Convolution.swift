@@ -68,8 +68,9 @@ extension Kernels {
     /// im2col). Cost 2·batch·OH·OW·kh·kw·cin·cout.
     ///
     /// Blocks of `convolutionBlockRows` rows are gathered and multiplied one at a time, so each
-    /// block of the column matrix is still in L2 when the GEMM reads it; blocks are claimed by the
-    /// pool's threads (dynamic balance on a busy machine). Each element of y is the same FMA chain
+    /// block of the column matrix is still in L2 when the GEMM reads it; each of the pool's threads
+    /// takes a contiguous range of blocks, then helps with what is left of the others' (balance on
+    /// a busy machine). Each element of y is the same FMA chain
     /// whatever the blocking, so results do not depend on the thread count.
     public static func conv2d(_ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               activation: ActivationKind, geometry g: ConvolutionGeometry, batch: Int,
