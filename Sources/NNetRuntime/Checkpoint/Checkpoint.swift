@@ -213,17 +213,8 @@ public enum Fingerprint {
     /// into its hyperparameters so each change can be named.
     public static func settings(_ configuration: TrainingConfiguration, data: Dataset) -> [(key: String, value: String)] {
         let optimizer = configuration.optimizer
-        var pairs: [(String, String)] = [("loss", configuration.loss.rawValue)]
-        switch optimizer.kind {
-        case .gd:
-            pairs += [("optimizer", "gd"), ("lr", format(optimizer.learningRate))]
-        case .sgd(let momentum, let nesterov):
-            pairs += [("optimizer", "sgd"), ("lr", format(optimizer.learningRate)), ("momentum", format(momentum)),
-                      ("nesterov", String(nesterov))]
-        case .adam(let beta1, let beta2, let epsilon):
-            pairs += [("optimizer", "adam"), ("lr", format(optimizer.learningRate)), ("beta1", format(beta1)),
-                      ("beta2", format(beta2)), ("epsilon", format(epsilon))]
-        }
+        var pairs: [(key: String, value: String)] = [("loss", configuration.loss.rawValue)]
+        pairs += hyperparameters(optimizer)
         pairs += [
             ("epochs", String(configuration.epochs)),
             ("batch", configuration.batchSize.map(String.init) ?? "all"),
@@ -239,19 +230,28 @@ public enum Fingerprint {
 
     /// An optimizer spread into its kind and hyperparameters, keys prefixed (`generator_lr`).
     public static func settings(_ optimizer: OptimizerSettings, prefix: String) -> [(key: String, value: String)] {
-        var pairs: [(key: String, value: String)]
+        let pairs = hyperparameters(optimizer)
+            + [("clip_norm", optimizer.clipNorm.map(format) ?? "none"), ("clip_value", optimizer.clipValue.map(format) ?? "none")]
+        return pairs.map { (prefix + $0.key, $0.value) }
+    }
+
+    /// The optimizer's kind and hyperparameters, in the order every settings list uses.
+    static func hyperparameters(_ optimizer: OptimizerSettings) -> [(key: String, value: String)] {
         switch optimizer.kind {
         case .gd:
-            pairs = [("optimizer", "gd"), ("lr", format(optimizer.learningRate))]
+            return [("optimizer", "gd"), ("lr", format(optimizer.learningRate))]
         case .sgd(let momentum, let nesterov):
-            pairs = [("optimizer", "sgd"), ("lr", format(optimizer.learningRate)), ("momentum", format(momentum)),
-                     ("nesterov", String(nesterov))]
+            return [("optimizer", "sgd"), ("lr", format(optimizer.learningRate)), ("momentum", format(momentum)),
+                    ("nesterov", String(nesterov))]
         case .adam(let beta1, let beta2, let epsilon):
-            pairs = [("optimizer", "adam"), ("lr", format(optimizer.learningRate)), ("beta1", format(beta1)),
-                     ("beta2", format(beta2)), ("epsilon", format(epsilon))]
+            return [("optimizer", "adam"), ("lr", format(optimizer.learningRate)), ("beta1", format(beta1)),
+                    ("beta2", format(beta2)), ("epsilon", format(epsilon))]
         }
-        pairs += [("clip_norm", optimizer.clipNorm.map(format) ?? "none"), ("clip_value", optimizer.clipValue.map(format) ?? "none")]
-        return pairs.map { (prefix + $0.key, $0.value) }
+    }
+
+    /// The settings every pairing's run ends with: epochs, batch, seed and the data's size.
+    static func run(epochs: Int, batch: Int, seed: UInt64, data: Dataset) -> [(key: String, value: String)] {
+        [("epochs", String(epochs)), ("batch", String(batch)), ("seed", String(seed)), ("data", "\(data.count) samples")]
     }
 
     public static func hash(settings: [(key: String, value: String)]) -> UInt64 {

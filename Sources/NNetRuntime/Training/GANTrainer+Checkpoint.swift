@@ -20,12 +20,8 @@ extension GANTrainer {
         // Only when set, so that checkpoints written before the setting existed still match.
         if configuration.instanceNoise > 0 { pairs.append(("instance_noise", Fingerprint.format(configuration.instanceNoise))) }
         if configuration.r1Penalty > 0 { pairs.append(("r1_penalty", Fingerprint.format(configuration.r1Penalty))) }
-        pairs += [
-            ("epochs", String(configuration.epochs)),
-            ("batch", String(configuration.batchSize)),
-            ("seed", String(configuration.seed)),
-            ("data", "\(data.count) samples"),
-        ]
+        pairs += Fingerprint.run(epochs: configuration.epochs, batch: configuration.batchSize, seed: configuration.seed,
+                                 data: data)
         return pairs
     }
 

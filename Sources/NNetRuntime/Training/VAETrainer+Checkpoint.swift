@@ -14,12 +14,8 @@ extension VAETrainer {
         ]
         if configuration.variational { pairs.append(("beta", Fingerprint.format(configuration.beta))) }
         pairs += Fingerprint.settings(configuration.optimizer, prefix: "")
-        pairs += [
-            ("epochs", String(configuration.epochs)),
-            ("batch", String(configuration.batchSize)),
-            ("seed", String(configuration.seed)),
-            ("data", "\(data.count) samples"),
-        ]
+        pairs += Fingerprint.run(epochs: configuration.epochs, batch: configuration.batchSize, seed: configuration.seed,
+                                 data: data)
         return pairs
     }
 
