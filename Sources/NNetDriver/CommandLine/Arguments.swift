@@ -64,17 +64,55 @@ public struct GEMMBenchOptions: Equatable, Sendable {
     public static let defaultSizes = [256, 512, 1024]
     /// Square matrix sizes, in the order given.
     public var sizes: [Int]
+    /// Rectangular products (`--sizes 128x400x784:nt`), after the squares.
+    public var shapes: [GEMMBenchShape]
     /// Also the seed models' shapes (`--sizes …,seed`), with their transposes.
     public var seedShapes: Bool
     public var threads: Int?
     public var json: Bool
 
-    public init(sizes: [Int] = GEMMBenchOptions.defaultSizes, seedShapes: Bool = false, threads: Int? = nil,
-                json: Bool = false) {
+    public init(sizes: [Int] = GEMMBenchOptions.defaultSizes, shapes: [GEMMBenchShape] = [], seedShapes: Bool = false,
+                threads: Int? = nil, json: Bool = false) {
         self.sizes = sizes
+        self.shapes = shapes
         self.seedShapes = seedShapes
         self.threads = threads
         self.json = json
+    }
+}
+
+/// One benchmarked product: op(A) is m×k, op(B) is k×n; written `MxNxK`, with `:tn`, `:nt` or
+/// `:tt` for transposed operands (BLAS's convention: the letters are op(A)'s and op(B)'s).
+public struct GEMMBenchShape: Equatable, Sendable, CustomStringConvertible {
+    public let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
+
+    public init(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) {
+        self.m = m
+        self.n = n
+        self.k = k
+        self.transA = transA
+        self.transB = transB
+    }
+
+    /// `128x400x784`, `784x400x128:tn`; nil for anything else.
+    init?(_ text: Substring) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let sizes = parts[0].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard sizes.count == 3, let m = sizes[0], let n = sizes[1], let k = sizes[2], m >= 1, n >= 1, k >= 1 else {
+            return nil
+        }
+        var transA = false, transB = false
+        if parts.count == 2 {
+            let letters = Array(parts[1])
+            guard letters.count == 2, letters.allSatisfy({ $0 == "n" || $0 == "t" }) else { return nil }
+            transA = letters[0] == "t"
+            transB = letters[1] == "t"
+        }
+        self.init(m: m, n: n, k: k, transA: transA, transB: transB)
+    }
+
+    public var description: String {
+        "\(m)x\(n)x\(k)" + (transA || transB ? " (\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B"))" : "")
     }
 }
 
@@ -186,8 +224,9 @@ extension Command {
         try scanned.expectPositionals(1)
         let threads = try scanned.threads(), json = scanned.flags.contains("--json")
         if subject == "gemm" {
-            let (sizes, seedShapes) = try scanned.sizes() ?? (GEMMBenchOptions.defaultSizes, false)
-            return .benchGEMM(GEMMBenchOptions(sizes: sizes, seedShapes: seedShapes, threads: threads, json: json))
+            let (sizes, shapes, seedShapes) = try scanned.sizes() ?? (GEMMBenchOptions.defaultSizes, [], false)
+            return .benchGEMM(GEMMBenchOptions(sizes: sizes, shapes: shapes, seedShapes: seedShapes, threads: threads,
+                                               json: json))
         }
         if subject == "cores" {
             if scanned.values["--sizes"] != nil || threads != nil {
@@ -333,11 +372,13 @@ struct ScannedArguments {
                          + names.joined(separator: ", ") + nearest, command: command)
     }
 
-    /// `--sizes 256,512`: positive integers separated by commas.
-    /// Square sizes, and whether the word `seed` (the seed models' shapes) was among them.
-    func sizes() throws(UsageError) -> (sizes: [Int], seed: Bool)? {
+    /// `--sizes 256,512,128x400x784:nt,seed`: square sizes, rectangular products (`MxNxK`, with
+    /// `:tn`/`:nt`/`:tt` for transposed operands), and whether the word `seed` (the seed models'
+    /// shapes) was among them.
+    func sizes() throws(UsageError) -> (sizes: [Int], shapes: [GEMMBenchShape], seed: Bool)? {
         guard let text = values["--sizes"] else { return nil }
         var sizes: [Int] = []
+        var shapes: [GEMMBenchShape] = []
         var seed = false
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             var part = part
@@ -345,14 +386,15 @@ struct ScannedArguments {
             while part.last == " " { part.removeLast() }
             if part == "seed" {
                 seed = true
-                continue
+            } else if let size = Int(part), size >= 1 {
+                sizes.append(size)
+            } else if let shape = GEMMBenchShape(part) {
+                shapes.append(shape)
+            } else {
+                throw UsageError("option '--sizes' expects comma-separated positive integers, MxNxK products "
+                                 + "(optionally :tn, :nt or :tt) or 'seed', got '\(text)'", command: command)
             }
-            guard let size = Int(part), size >= 1 else {
-                throw UsageError("option '--sizes' expects comma-separated positive integers or 'seed', got '\(text)'",
-                                 command: command)
-            }
-            sizes.append(size)
         }
-        return (sizes, seed)
+        return (sizes, shapes, seed)
     }
 }

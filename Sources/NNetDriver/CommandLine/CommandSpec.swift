@@ -124,8 +124,9 @@ extension CommandSpec {
         summary: "measure GEMM or training speed, core latency",
         description: [
             "'bench gemm' measures matrix multiplication throughput in GFLOP/s on square",
-            "matrices, and with 'seed' among the sizes on the seed models' forward and",
-            "backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed does).",
+            "matrices, on MxNxK products (op(A) MxK times op(B) KxN; ':tn', ':nt' or ':tt'",
+            "transposes A, B or both), and with 'seed' among the sizes on the seed models'",
+            "forward and backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed does).",
             "'bench cores' measures how long a cache line takes to travel between two",
             "threads and back (on machines whose cores do not share a cache it is several",
             "times longer, and multi-threaded training slows down accordingly).",
@@ -133,13 +134,14 @@ extension CommandSpec {
         ],
         options: [
             OptionSpec("--sizes", value: "LIST",
-                       help: "comma-separated sizes for 'bench gemm' (default: "
+                       help: "comma-separated sizes or MxNxK[:nt] for 'bench gemm' (default: "
                            + GEMMBenchOptions.defaultSizes.map(String.init).joined(separator: ",") + ")"),
             .threads,
             OptionSpec("--json", help: "print the results as JSON"),
         ],
         sections: [],
         examples: ["nnet bench gemm --sizes 128,1024 --threads 1", "nnet bench gemm --sizes seed --json",
+                   "nnet bench gemm --sizes 128x400x784,128x400x784:nt,784x400x128:tn",
                    "taskset -c 0,1 nnet bench cores",
                    "nnet bench model.nnet --json"])
 

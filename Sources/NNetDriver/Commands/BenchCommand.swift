@@ -8,8 +8,8 @@ import NNetSyntax
 enum BenchCommand {
     static func gemm(_ options: GEMMBenchOptions, console: Console) -> ExitCode {
         let threadCounts = options.threads.map { [$0] } ?? [1, ProcessInfo.processInfo.activeProcessorCount]
-        let shapes = options.sizes.map { GEMMShape(m: $0, n: $0, k: $0, transA: false, transB: false) }
-            + (options.seedShapes ? GEMMShape.seed : [])
+        let shapes = options.sizes.map { GEMMBenchShape(m: $0, n: $0, k: $0) } + options.shapes
+            + (options.seedShapes ? seedShapes : [])
         for shape in shapes {
             for threads in Set(threadCounts).sorted() {
                 let gflops = GEMMBenchmark.run(m: shape.m, n: shape.n, k: shape.k, threads: threads, transA: shape.transA,
@@ -37,28 +37,19 @@ enum BenchCommand {
         return .success
     }
 
-    /// One benchmarked product: op(A) is m×k, op(B) is k×n.
-    struct GEMMShape: CustomStringConvertible {
-        let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
-
-        var description: String {
-            "\(m)x\(n)x\(k)" + (transA || transB ? " (\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B"))" : "")
-        }
-
-        /// The seed models' dense layers, forward (X·W), weight gradient (Xᵀ·dY) and input gradient
-        /// (dY·Wᵀ): the same list as Benchmarks/peers/gemm_numpy.py's SEED.
-        static let seed = [
-            GEMMShape(m: 32, n: 32, k: 784, transA: false, transB: false),
-            GEMMShape(m: 128, n: 512, k: 784, transA: false, transB: false),
-            GEMMShape(m: 128, n: 256, k: 512, transA: false, transB: false),
-            GEMMShape(m: 784, n: 32, k: 32, transA: true, transB: false),
-            GEMMShape(m: 784, n: 512, k: 128, transA: true, transB: false),
-            GEMMShape(m: 512, n: 256, k: 128, transA: true, transB: false),
-            GEMMShape(m: 32, n: 784, k: 32, transA: false, transB: true),
-            GEMMShape(m: 128, n: 784, k: 512, transA: false, transB: true),
-            GEMMShape(m: 128, n: 512, k: 256, transA: false, transB: true),
-        ]
-    }
+    /// The seed models' dense layers, forward (X·W), weight gradient (Xᵀ·dY) and input gradient
+    /// (dY·Wᵀ): the same list as Benchmarks/peers/gemm_numpy.py's SEED.
+    static let seedShapes = [
+        GEMMBenchShape(m: 32, n: 32, k: 784),
+        GEMMBenchShape(m: 128, n: 512, k: 784),
+        GEMMBenchShape(m: 128, n: 256, k: 512),
+        GEMMBenchShape(m: 784, n: 32, k: 32, transA: true),
+        GEMMBenchShape(m: 784, n: 512, k: 128, transA: true),
+        GEMMBenchShape(m: 512, n: 256, k: 128, transA: true),
+        GEMMBenchShape(m: 32, n: 784, k: 32, transB: true),
+        GEMMBenchShape(m: 128, n: 784, k: 512, transB: true),
+        GEMMBenchShape(m: 128, n: 512, k: 256, transB: true),
+    ]
 
     /// Runs a program and reports its wall time (training epochs report their own times).
     static func file(_ options: BenchFileOptions, console: Console) -> ExitCode {

@@ -108,6 +108,12 @@ private func failure(_ line: String) -> UsageError? {
                 == .benchGEMM(GEMMBenchOptions(sizes: [64, 128, 1000], threads: 8, json: true)))
         #expect(try parse("bench --json --sizes=32 gemm") == .benchGEMM(GEMMBenchOptions(sizes: [32], json: true)))
         #expect(try parse("bench gemm --sizes seed,64") == .benchGEMM(GEMMBenchOptions(sizes: [64], seedShapes: true)))
+        #expect(try parse("bench gemm --sizes 128x400x784,64,784x400x128:tn,8x9x10:tt")
+                == .benchGEMM(GEMMBenchOptions(sizes: [64], shapes: [
+                    GEMMBenchShape(m: 128, n: 400, k: 784), GEMMBenchShape(m: 784, n: 400, k: 128, transA: true),
+                    GEMMBenchShape(m: 8, n: 9, k: 10, transA: true, transB: true),
+                ])))
+        #expect(GEMMBenchShape(m: 128, n: 400, k: 784, transB: true).description == "128x400x784 (A·Bᵀ)")
     }
 
     @Test func benchCores() throws {
@@ -129,9 +135,12 @@ private func failure(_ line: String) -> UsageError? {
         ("bench cores --threads 2", "'bench cores' takes only --json"),
         ("bench gemm extra.nnet", "unexpected argument 'extra.nnet' for 'bench'"),
         ("bench m.nnet --sizes 64", "option '--sizes' only applies to 'bench gemm'"),
-        ("bench gemm --sizes 64,,128", "option '--sizes' expects comma-separated positive integers or 'seed', got '64,,128'"),
-        ("bench gemm --sizes 0", "option '--sizes' expects comma-separated positive integers or 'seed', got '0'"),
-        ("bench gemm --sizes big", "option '--sizes' expects comma-separated positive integers or 'seed', got 'big'"),
+        ("bench gemm --sizes 64,,128", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got '64,,128'"),
+        ("bench gemm --sizes 0", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got '0'"),
+        ("bench gemm --sizes big", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got 'big'"),
+        ("bench gemm --sizes 128x400", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got '128x400'"),
+        ("bench gemm --sizes 8x8x0", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got '8x8x0'"),
+        ("bench gemm --sizes 8x8x8:tx", "option '--sizes' expects comma-separated positive integers, MxNxK products (optionally :tn, :nt or :tt) or 'seed', got '8x8x8:tx'"),
         ("bench gemm --threads 0", "option '--threads' must be at least 1, got 0"),
         ("bench gemm --jsn", "unknown option '--jsn' for 'bench'; did you mean '--json'?"),
     ])
