@@ -175,21 +175,14 @@ extension Kernels {
                                   c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
         let flops = 2 * Double(m) * Double(n) * Double(k)
         let usable = min(pool?.threadCount ?? 1, max(1, Int(flops / Double(GEMMBlocking.minFlopsPerThread))))
-        // Prefer splitting n: each thread then packs only its own part of B and reads A in place,
-        // with no duplicated packing (2048³: 2 × 102 → 2 × 104 GFLOP/s of CPU time against a split
-        // of m). Split m when n has too few 32-column tiles to balance. Pieces are whole tiles, so
-        // only the last piece has edge tiles.
-        let rowTiles = (m + tileRows - 1) / tileRows
-        let columnTiles = (n + tileColumns - 1) / tileColumns
-        let splitColumns = columnTiles >= 4 * usable || columnTiles >= rowTiles || rowTiles < usable
-        let tiles = splitColumns ? columnTiles : rowTiles
-        let parts = min(usable, tiles)
+        let split = GEMMSplit(m: m, n: n, transB: transB, threads: usable)
+        let parts = split.parts
         guard parts > 1, let pool else {
             problem.run(rows: 0..<m, columns: 0..<n)
             return
         }
-        pool.parallelFor(parts, GEMMParts(problem: problem, m: m, n: n, tiles: tiles, parts: parts,
-                                           splitsColumns: splitColumns))
+        pool.parallelFor(parts, GEMMParts(problem: problem, m: m, n: n, tiles: split.tiles, parts: parts,
+                                           splitsColumns: split.splitsColumns))
     }
 
     /// k = 0: the product is empty, so C = activation(bias (+ C)).
@@ -202,6 +195,42 @@ extension Kernels {
                 c[i * ldc + j] = activation.apply(value)
             }
         }
+    }
+}
+
+/// How a GEMM is dealt out to threads: into pieces of whole 8x32 tiles along n or along m,
+/// whichever makes the largest piece cheaper. A piece's cost counts its tiles (an edge tile runs
+/// the full kernel on zero padding, so it costs as much as a full one) plus the B strips it packs:
+/// split along m, every thread packs all of B (when B needs packing at the piece's height).
+/// m = 128 (a batch) with n = 400: along n 7 + 6 tiles of 13 (a 54% piece) against 8 + 8 row
+/// tiles (50%). W6's shapes at 2 threads, best of 3 runs alternating builds (noisy machine):
+/// 128x400x784 196 → 210 GFLOP/s, 128x784x400 203 → 215, 784x400x128 Aᵀ·B 187 → 195.
+struct GEMMSplit {
+    let splitsColumns: Bool
+    /// Tiles along the split dimension, and the pieces they are dealt into (≤ threads).
+    let tiles: Int, parts: Int
+
+    /// Cost of packing one 32-column strip of B, in tiles of 8 rows computed over the same depth:
+    /// measured on 1 thread, 128x400x784 A·Bᵀ 98.3 against A·B 105.8 GFLOP/s (the transposing
+    /// pack of all of B costs ~1.2 row strips; 1.7 at m = 64); a plain copy (B row-major) ~3x less.
+    static func packCost(transposed: Bool) -> Double { transposed ? 1.5 : 0.5 }
+
+    init(m: Int, n: Int, transB: Bool, threads: Int) {
+        let rowTiles = (m + Kernels.tileRows - 1) / Kernels.tileRows
+        let columnTiles = (n + Kernels.tileColumns - 1) / Kernels.tileColumns
+        func largest(_ tiles: Int) -> Int { (tiles + threads - 1) / threads }
+        // Whether a rectangle of this height packs B (GEMMProblem.run's rule).
+        func packsB(rows: Int) -> Bool { transB || rows > GEMMBlocking.directBMaxRows }
+        let pack = GEMMSplit.packCost(transposed: transB)
+        let pieceRows = min(m, largest(rowTiles) * Kernels.tileRows)
+        let columnsCost = Double(largest(columnTiles) * rowTiles)
+            + (packsB(rows: m) ? Double(largest(columnTiles)) * pack : 0)
+        let rowsCost = Double(largest(rowTiles) * columnTiles)
+            + (packsB(rows: pieceRows) ? Double(columnTiles) * pack : 0)
+        // Ties go to n: each thread then reads a distinct part of B.
+        splitsColumns = columnsCost <= rowsCost
+        tiles = splitsColumns ? columnTiles : rowTiles
+        parts = min(threads, tiles)
     }
 }
 

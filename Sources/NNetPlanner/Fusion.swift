@@ -76,7 +76,9 @@ enum Fusion {
     }
 
     /// The softmax or sigmoid of a cross-entropy's logits that only a caller reads (the model's
-    /// output, for metrics): the loss kernel computes the same probabilities, so it writes them.
+    /// output, for metrics), directly or through reshapes (views of its buffer, like a decoder's
+    /// `reshape [28, 28, 1]`): the loss kernel computes the same probabilities, so it writes them.
+    /// (W6's decoder computed its 128x784 sigmoid a second time, on one thread: 1% of the epoch.)
     static func outputActivation(of loss: Node, _ graph: Graph, consumers: [Int], roots: Set<NodeID>) -> NodeID? {
         guard case .loss(let kind, fromLogits: true) = loss.op else { return nil }
         let wanted: Op
@@ -87,8 +89,15 @@ enum Fusion {
         }
         let logits = loss.inputs[0]
         return graph.nodes.first { node in
-            node.op == wanted && node.inputs == [logits] && consumers[node.id] == 0 && roots.contains(node.id)
+            node.op == wanted && node.inputs == [logits] && onlyReadByCaller(node.id, graph, consumers: consumers, roots: roots)
         }?.id
+    }
+
+    /// Whether nothing in the graph reads `id` except reshapes that only the caller reads.
+    static func onlyReadByCaller(_ id: NodeID, _ graph: Graph, consumers: [Int], roots: Set<NodeID>) -> Bool {
+        if consumers[id] == 0 { return roots.contains(id) }
+        let readers = graph.nodes[(id + 1)...].filter { $0.inputs.contains(id) }
+        return readers.allSatisfy { $0.op == .reshape && onlyReadByCaller($0.id, graph, consumers: consumers, roots: roots) }
     }
 
     /// How many nodes read each node (views count as reading their input).

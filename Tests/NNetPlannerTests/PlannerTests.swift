@@ -60,6 +60,20 @@ func lower(_ body: String) throws -> LoweredModel {
         #expect(lifetime.first == lossSteps.first && lifetime.last == plan.steps.count)
     }
 
+    /// A decoder's sigmoid read only through a reshape (a view) is written by the loss step too.
+    @Test func outputSigmoidBehindAReshapeIsWrittenByTheLossStep() throws {
+        let model = try lower("input [20]\ndense 784, activation: sigmoid\nreshape [28, 28, 1]")
+        let graph = GraphBuilder.training(model, loss: .binaryCrossEntropy, targetShape: [28, 28, 1], inputGradient: true)
+        let plan = Planner.plan(graph, batchCapacity: 16, fuse: true)
+        #expect(graph[graph.output].op == .reshape)
+        let sigmoid = try #require(graph.nodes.first { $0.op == .activation(.sigmoid) })
+        #expect(!plan.steps.contains(.single(sigmoid.id)))
+        #expect(plan.steps.contains {
+            if case .lossAndGradient(_, _, let probabilities) = $0 { return probabilities == sigmoid.id }
+            return false
+        })
+    }
+
     @Test func unfusedPlanRunsEveryNode() throws {
         let plan = try trainingPlan(fuse: false)
         #expect(plan.steps.allSatisfy { if case .single = $0 { return true } else { return false } })

@@ -42,6 +42,9 @@ import NNetRuntime
             global_avg_pool2d
             dense 3, activation: softmax
             """, .sparseCategoricalCrossEntropy),
+        // The VAE's decoder: the loss step writes the sigmoid that the reshape views.
+        ("vae decoder", "input [5]\ndense 40, activation: relu\ndense 36, activation: sigmoid\nreshape [6, 6, 1]",
+         .binaryCrossEntropy),
         ("lstm sine", "input [50, 1]\nlstm 64\ndense 1", .meanSquaredError),
         ("gru waves", "input [30, 1]\ngru 32, return_sequences: true\ngru 17\ndense 4, activation: softmax",
          .sparseCategoricalCrossEntropy),
