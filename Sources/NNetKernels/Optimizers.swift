@@ -41,7 +41,10 @@ extension Kernels {
                                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) {
         let stepSize = learningRate / (1 - powf(beta1, Float(step)))
         let inverseCorrection2 = 1 / (1 - powf(beta2, Float(step)))
-        Vector.forEach(count) { i, lanes in
+        // Direct calls of an always-inlined function, not `Vector.forEach` with a closure: the
+        // optimiser kept that closure out of line and called it once per 16 floats (its prologue,
+        // realigning the stack for zmm spills, took a third of the update's time).
+        @inline(__always) func update(_ i: Int, _ lanes: Int) {
             let gradient = Vector.load(g + i, lanes: lanes)
             let first = beta1 * Vector.load(m + i, lanes: lanes) + (1 - beta1) * gradient
             let second = beta2 * Vector.load(v + i, lanes: lanes) + (1 - beta2) * gradient * gradient
@@ -50,5 +53,11 @@ extension Kernels {
             let update = (stepSize * first) / (Vector.squareRoot(second * inverseCorrection2) + epsilon)
             Vector.store(Vector.load(w + i, lanes: lanes) - update, w + i, lanes: lanes)
         }
+        var i = 0
+        while i &+ 16 <= count {
+            update(i, 16)
+            i &+= 16
+        }
+        if i < count { update(i, count &- i) }
     }
 }
