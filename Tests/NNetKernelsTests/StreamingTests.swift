@@ -20,6 +20,22 @@ struct StreamingTests {
         #expect(copied == x)
     }
 
+    @Test("the split activation gradient equals one pass", arguments: [ActivationKind.sigmoid, .relu, .tanh])
+    func activationBackwardCoversEveryElement(kind: ActivationKind) {
+        let count = Self.count
+        let y = (0..<count).map { Float($0 % 101) / 101 - 0.25 }
+        let dy = (0..<count).map { Float($0 % 13) - 6 }
+        var expected = [Float](repeating: 0, count: count), split = [Float](repeating: .nan, count: count)
+        expected.withUnsafeMutableBufferPointer {
+            Kernels.activationBackward(kind, output: y, gradient: dy, result: $0.baseAddress!, count: count)
+        }
+        split.withUnsafeMutableBufferPointer {
+            Kernels.activationBackwardInParallel(kind, output: y, gradient: dy, result: $0.baseAddress!, count: count)
+        }
+        #expect(split == expected)
+        #expect(expected.contains { $0 != 0 })
+    }
+
     @Test("a NaN or infinity anywhere is found", arguments: [0, 1, count / 2, count - 1])
     func finitenessIsCheckedEverywhere(position: Int) {
         var x = [Float](repeating: 1, count: Self.count)

@@ -128,8 +128,8 @@ public final class Executor {
                 let dx = buffers[activationGradient]
                 Kernels.gemm(transA: false, transB: true, m: m, n: k, k: n, a: buffers[node.inputs[0]], lda: n,
                              b: buffers[w.id], ldb: n, c: dx, ldc: k, accumulate: false)
-                Kernels.activationBackward(kind, output: buffers[graph[activationGradient].inputs[0]], gradient: dx,
-                                           result: dx, count: m * k)
+                Kernels.activationBackwardInParallel(kind, output: buffers[graph[activationGradient].inputs[0]],
+                                                     gradient: dx, result: dx, count: m * k)
             case .poolInputGradient(let poolGradient, let activationGradient):
                 runPoolInputGradient(graph[poolGradient], activationGradient: graph[activationGradient])
             case .lossAndGradient(let loss, let gradient, let probabilities):
@@ -202,7 +202,7 @@ public final class Executor {
         case .activationGradient(let kind):
             let count = batchSize * node.elementsPerSample
             useReference ? Reference.activationBackward(kind, output: input(0), gradient: input(1), result: y, count: count)
-                : Kernels.activationBackward(kind, output: input(0), gradient: input(1), result: y, count: count)
+                : Kernels.activationBackwardInParallel(kind, output: input(0), gradient: input(1), result: y, count: count)
         case .softmaxGradient:
             let columns = node.shape.last ?? 1
             useReference ? Reference.softmaxBackward(output: input(0), gradient: input(1), rows: rows(node), columns: columns, result: y)

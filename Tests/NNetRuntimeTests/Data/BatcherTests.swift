@@ -108,5 +108,25 @@ extension DataTests {
             #expect(empty.cursor == BatchCursor(epoch: 0, batchIndex: 0))
             #expect(dataErrorMessage { try Batcher(dataset: labelled, batchSize: 0, seed: 0) }?.contains("at least 1") == true)
         }
+
+        /// A batch big enough to be gathered by the thread pool (bytes and floats) equals row-by-row copies.
+        @Test(arguments: [false, true])
+        func largeGathersMatchRowCopies(bytes: Bool) {
+            let rows = 300, size = 784, count = 1000
+            let values = (0..<(count * size)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / size) }
+            let storage: FeatureStorage = bytes ? .bytes(values, scale: 1 / 255) : .floats(values.map { Float($0) })
+            let data = Dataset(name: "large", featureShape: [size], storage: storage, targetShape: [],
+                               targets: [Float](repeating: 0, count: count))
+            let indices = (0..<rows).map { ($0 * 37 + 11) % count }
+            var gathered = [Float](repeating: .nan, count: rows * size)
+            gathered.withUnsafeMutableBufferPointer { out in
+                indices.withUnsafeBufferPointer { data.copyFeatures(of: $0, into: out.baseAddress!) }
+            }
+            var expected = [Float](repeating: 0, count: rows * size)
+            expected.withUnsafeMutableBufferPointer { out in
+                for (row, index) in indices.enumerated() { data.copyFeatures(of: index, into: out.baseAddress! + row * size) }
+            }
+            #expect(gathered == expected)
+        }
     }
 }
