@@ -126,7 +126,8 @@ extension CommandSpec {
             "'bench gemm' measures matrix multiplication throughput in GFLOP/s on square",
             "matrices, on MxNxK products (op(A) MxK times op(B) KxN; ':tn', ':nt' or ':tt'",
             "transposes A, B or both), and with 'seed' among the sizes on the seed models'",
-            "forward and backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed does).",
+            "forward and backward shapes (as Benchmarks/peers/gemm_numpy.py --shapes seed",
+            "does).",
             "'bench cores' measures how long a cache line takes to travel between two",
             "threads and back (on machines whose cores do not share a cache it is several",
             "times longer, and multi-threaded training slows down accordingly).",
@@ -134,7 +135,7 @@ extension CommandSpec {
         ],
         options: [
             OptionSpec("--sizes", value: "LIST",
-                       help: "comma-separated sizes or MxNxK[:nt] for 'bench gemm' (default: "
+                       help: "sizes or MxNxK[:nt] for 'bench gemm' (default: "
                            + GEMMBenchOptions.defaultSizes.map(String.init).joined(separator: ",") + ")"),
             .threads,
             OptionSpec("--json", help: "print the results as JSON"),
