@@ -193,6 +193,25 @@ func pairingVariant(_ variant: String, directory: String, epochs: Int) -> String
         }
     }
 
+    /// A second `train` that cannot continue the first one's trainer (another seed) starts from
+    /// the raw weights, not from the average the first left in the generator: its raw weights end
+    /// where those of the same two statements without `generator_ema` do.
+    @Test func aNewTrainerStartsFromTheRawWeights() throws {
+        let work = temporaryDirectory("pair")
+        var final: [Checkpoint] = []
+        for (label, variant) in [("raw", "gan"), ("ema", "gan with generator ema")] {
+            let program = pairingVariant(variant, directory: work + "/\(label)1", epochs: 1)
+                + "\ntrain pair on d.train { epochs: 1, batch: 16, seed: 8, checkpoint: \"\(work)/\(label)2\" }\n"
+            let result = nnet("run", writeProgram(program), "--threads", "1")
+            #expect(result.exitCode == .success, "\(result.standardError)")
+            let newest = try #require(try CheckpointDirectory(work + "/\(label)2", create: false).files().max { $0.sequence < $1.sequence })
+            final.append(try CheckpointFile.read(from: newest.path))
+        }
+        #expect(final[0].averagedWeights == nil && final[1].averagedWeights?.updates == 6)
+        #expect(final[1].parameters == final[0].parameters)
+        #expect(final[1].companion?.parameters == final[0].companion?.parameters)
+    }
+
     /// With `generator_ema`, the finished schedule's generator is its average again.
     @Test(arguments: kinds + ["gan with generator ema"])
     func aFinishedScheduleSaysHowToExtendIt(kind: String) throws {

@@ -166,9 +166,15 @@ extension Interpreter {
         var current = entry
         // Training again continues the pairing's trainer (optimizer state, epoch count) unless a
         // model was redefined since or the optimizers, batch or seed changed.
-        let trainer = entry.trainer.flatMap { trainer in
+        let continued = entry.trainer.flatMap { trainer in
             trainer.generator === generator && trainer.discriminator === discriminator && trainer.adopt(configuration) ? trainer : nil
         }
+        // A new trainer for the same generator starts from the raw weights the old one kept, not
+        // from the average it left in the generator (generator_ema).
+        if continued == nil, let previous = entry.trainer, previous.generator === generator {
+            previous.generatorAverage?.takeBack()
+        }
+        let trainer = continued
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer
         gans[entry.name.name] = current

@@ -76,7 +76,7 @@ public final class GeneratorAverage {
     /// At the start of a `train` statement: the raw weights return to the generator, so training
     /// continues from them. If the generator's weights no longer are the published average
     /// (`load` replaced them), training continues from those instead and the average restarts.
-    func takeBack() {
+    public func takeBack() {
         guard isPublished else { return }
         isPublished = false
         let count = generator.parameters.totalCount
