@@ -48,6 +48,27 @@ import NNetRuntime
         #expect(events.count == 4 && events.allSatisfy { $0.contains("\"loss_d\"") && $0.contains("\"d_fake\"") })
     }
 
+    /// The example with `generator_ema: 0.999` trains exactly as without it (the average never
+    /// feeds back: the same logged epochs), then the generator holds the average after its 40
+    /// steps, so the saved generator differs from the raw one.
+    @Test func ganWithAGeneratorAverageTrainsTheSameAndSavesTheAverage() throws {
+        let (program, output) = try prepare("gan", epochs: ("epochs: 20, batch: 128", "epochs: 4, batch: 64"))
+        let text = try String(contentsOfFile: program, encoding: .utf8)
+        let averaged = text.replacingOccurrences(of: "  r1_penalty: 0.3\n", with: "  r1_penalty: 0.3\n  generator_ema: 0.999\n")
+        #expect(averaged != text)
+        let plain = nnet("run", program, "--threads", "1", "--log", output + "/plain.jsonl")
+        #expect(plain.exitCode == .success, "\(plain.standardError)")
+        let rawWeights = try Data(contentsOf: URL(fileURLWithPath: output + "/gan_generator.weights"))
+        let result = nnet("run", writeProgram(averaged), "--threads", "1", "--log", output + "/averaged.jsonl")
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        #expect(result.standardOutput.contains(
+            "train fashion_gan: 'generator' now holds the moving average of its weights (generator_ema 0.999, 40 updates)"),
+            "\(result.standardOutput)")
+        #expect(try loggedEpochs(output + "/averaged.jsonl") == loggedEpochs(output + "/plain.jsonl"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/gan_generator.weights")) != rawWeights)
+        #expect(isPNG(output + "/gan_samples.png"))
+    }
+
     @Test func dcganTrainsWithBatchNormAndWritesSampleGrids() throws {
         let (program, output) = try prepare("dcgan", epochs: ("epochs: 5, batch: 128", "epochs: 3, batch: 64"))
         let result = nnet("run", program)

@@ -55,19 +55,30 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         """
 }
 
+/// `pairingProgram` for "gan", "vae" or "autoencoder", or a GAN with one more pairing setting:
+/// "gan with instance noise", "gan with r1 penalty", "gan with generator ema".
+func pairingVariant(_ variant: String, directory: String, epochs: Int) -> String {
+    let text = pairingProgram(String(variant.prefix { $0 != " " }), directory: directory, epochs: epochs)
+    let extra = variant.hasSuffix("instance noise") ? "instance_noise: 0.3,"
+        : variant.hasSuffix("r1 penalty") ? "r1_penalty: 5,"
+        : variant.hasSuffix("generator ema") ? "generator_ema: 0.9," : ""
+    return extra.isEmpty ? text : text.replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), \(extra)")
+}
+
 @Suite struct PairingCheckpointTests {
     static let kinds = ["gan", "vae", "autoencoder"]
 
-    @Test(arguments: kinds)
+    /// With `generator_ema`, the saved generator is the average: it too comes out bitwise the same.
+    @Test(arguments: kinds + ["gan with generator ema"])
     func fourEpochsEqualTwoThenResumedToFour(kind: String) throws {
         let work = temporaryDirectory("pair")
-        let straight = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/a", epochs: 4)), "--threads", "1",
+        let straight = nnet("run", writeProgram(pairingVariant(kind, directory: work + "/a", epochs: 4)), "--threads", "1",
                             "--log", work + "/a.jsonl")
         #expect(straight.exitCode == .success, "\(straight.standardError)")
-        let first = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/b", epochs: 2)), "--threads", "1",
+        let first = nnet("run", writeProgram(pairingVariant(kind, directory: work + "/b", epochs: 2)), "--threads", "1",
                          "--log", work + "/b1.jsonl")
         #expect(first.exitCode == .success, "\(first.standardError)")
-        let second = nnet("run", writeProgram(pairingProgram(kind, directory: work + "/b", epochs: 4)), "--threads", "1",
+        let second = nnet("run", writeProgram(pairingVariant(kind, directory: work + "/b", epochs: 4)), "--threads", "1",
                           "--log", work + "/b2.jsonl", "--resume")
         #expect(second.exitCode == .success, "\(second.standardError)")
         // 6 steps an epoch (batch 16), a checkpoint every 2 steps and after each epoch: 8 in 2 epochs.
@@ -87,20 +98,18 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
     }
 
     /// A checkpoint taken mid-epoch (after step 4 of 6) resumes at step 3 with the epoch's
-    /// sample order and running sums: the rest of the run matches the uninterrupted one. With
-    /// instance noise, the resumed steps also continue its schedule and its noise; with the R1
-    /// penalty (through the discriminator's dropout), its passes reuse the real batch's masks.
-    @Test(arguments: kinds + ["gan with instance noise", "gan with r1 penalty"])
+    /// sample order and running sums: the rest of the run matches the uninterrupted one, and so
+    /// do the saved weights. With instance noise, the resumed steps also continue its schedule and
+    /// its noise; with the R1 penalty (through the discriminator's dropout), its passes reuse the
+    /// real batch's masks; with the generator's moving average, it continues from the saved average.
+    @Test(arguments: kinds + ["gan with instance noise", "gan with r1 penalty", "gan with generator ema"])
     func aMidEpochCheckpointResumesExactly(kind: String) throws {
         let work = temporaryDirectory("pair")
-        var text = pairingProgram(String(kind.prefix { $0 != " " }), directory: work + "/a", epochs: 3)
-        let extra = kind.hasSuffix("instance noise") ? "instance_noise: 0.3," : kind.hasSuffix("r1 penalty") ? "r1_penalty: 5," : ""
-        if !extra.isEmpty {
-            text = text.replacingOccurrences(of: "noise: normal(3),", with: "noise: normal(3), \(extra)")
-            #expect(text.contains(extra))
-        }
+        let text = pairingVariant(kind, directory: work + "/a", epochs: 3)
+        #expect(kind.split(separator: " ").count == 1 || text.contains("noise: normal(3), "))
         let program = writeProgram(text)
         #expect(nnet("run", program, "--threads", "1", "--log", work + "/a.jsonl").exitCode == .success)
+        let trained = try ["g", "d"].map { try Data(contentsOf: URL(fileURLWithPath: work + "/a.\($0).weights")) }
         // Keep only an older checkpoint from the middle of epoch 3 (after its 2nd step).
         let all = try FileManager.default.contentsOfDirectory(atPath: work + "/a").filter { $0.hasSuffix(".ckpt") }.sorted()
         #expect(all.count == 3)
@@ -113,6 +122,8 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
         #expect(resumed.exitCode == .success, "\(resumed.standardError)")
         #expect(resumed.standardOutput.contains("at epoch 3, step \(checkpoint.position.batchIndex + 1)"), "\(resumed.standardOutput)")
         #expect(try loggedEpochs(work + "/b.jsonl") == Array(loggedEpochs(work + "/a.jsonl").suffix(1)))
+        #expect(try ["g", "d"].map { try Data(contentsOf: URL(fileURLWithPath: work + "/a.\($0).weights")) } == trained)
+        #expect((checkpoint.averagedWeights != nil) == kind.hasSuffix("generator ema"))
     }
 
     @Test(arguments: kinds)
@@ -162,10 +173,50 @@ func pairingProgram(_ kind: String, directory: String, epochs: Int, hidden: Int 
                 "\(refused.standardError)")
     }
 
-    @Test(arguments: kinds)
+    /// With `generator_ema`, the generator holds the average after training: `save` writes the
+    /// checkpoint's averaged weights, not its raw ones, and the run says so.
+    @Test func theGeneratorHoldsItsAverageAfterTraining() throws {
+        let work = temporaryDirectory("pair")
+        let result = nnet("run", writeProgram(pairingVariant("gan with generator ema", directory: work + "/c", epochs: 2)))
+        #expect(result.exitCode == .success, "\(result.standardError)")
+        #expect(result.standardOutput.contains("train pair: 'g' now holds the moving average of its weights (generator_ema 0.9, 12 updates)"),
+                "\(result.standardOutput)")
+        let newest = try #require(try CheckpointDirectory(work + "/c", create: false).files().max { $0.sequence < $1.sequence })
+        let checkpoint = try CheckpointFile.read(from: newest.path)
+        let average = try #require(checkpoint.averagedWeights)
+        #expect(average.updates == 12)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: work + "/c.g.weights"))
+        func bytes(_ values: [Float]) -> Data { values.withUnsafeBytes { Data($0) } }
+        for (averaged, raw) in zip(average.parameters, checkpoint.parameters) where raw.name.hasSuffix("weight") {
+            #expect(saved.range(of: bytes(averaged.values)) != nil, "\(averaged.name)")
+            #expect(saved.range(of: bytes(raw.values)) == nil, "\(raw.name)")
+        }
+    }
+
+    /// A second `train` that cannot continue the first one's trainer (another seed) starts from
+    /// the raw weights, not from the average the first left in the generator: its raw weights end
+    /// where those of the same two statements without `generator_ema` do.
+    @Test func aNewTrainerStartsFromTheRawWeights() throws {
+        let work = temporaryDirectory("pair")
+        var final: [Checkpoint] = []
+        for (label, variant) in [("raw", "gan"), ("ema", "gan with generator ema")] {
+            let program = pairingVariant(variant, directory: work + "/\(label)1", epochs: 1)
+                + "\ntrain pair on d.train { epochs: 1, batch: 16, seed: 8, checkpoint: \"\(work)/\(label)2\" }\n"
+            let result = nnet("run", writeProgram(program), "--threads", "1")
+            #expect(result.exitCode == .success, "\(result.standardError)")
+            let newest = try #require(try CheckpointDirectory(work + "/\(label)2", create: false).files().max { $0.sequence < $1.sequence })
+            final.append(try CheckpointFile.read(from: newest.path))
+        }
+        #expect(final[0].averagedWeights == nil && final[1].averagedWeights?.updates == 6)
+        #expect(final[1].parameters == final[0].parameters)
+        #expect(final[1].companion?.parameters == final[0].companion?.parameters)
+    }
+
+    /// With `generator_ema`, the finished schedule's generator is its average again.
+    @Test(arguments: kinds + ["gan with generator ema"])
     func aFinishedScheduleSaysHowToExtendIt(kind: String) throws {
         let work = temporaryDirectory("pair")
-        let program = writeProgram(pairingProgram(kind, directory: work + "/c", epochs: 2))
+        let program = writeProgram(pairingVariant(kind, directory: work + "/c", epochs: 2))
         #expect(nnet("run", program).exitCode == .success)
         let trained = try Data(contentsOf: URL(fileURLWithPath: work + "/c.g.weights"))
         try FileManager.default.removeItem(atPath: work + "/c.g.weights")

@@ -19,6 +19,8 @@ extension Interpreter {
         let realLabel: Float
         let instanceNoise: Float
         let r1Penalty: Float
+        /// Decay of the generator's moving average (`generator_ema`); 0: none.
+        let generatorAverageDecay: Float
         var trainer: GANTrainer?
     }
 
@@ -33,6 +35,7 @@ extension Interpreter {
         ParameterSpec("label_smoothing", expects: "the target for real samples, e.g. 0.9 (one-sided smoothing)"),
         ParameterSpec("instance_noise", expects: "the standard deviation of the noise added to the discriminator's inputs at the start, e.g. 0.1"),
         ParameterSpec("r1_penalty", expects: "the weight γ of the R1 gradient penalty on real samples, e.g. 10"),
+        ParameterSpec("generator_ema", expects: "the decay of the moving average of the generator's weights that sampling uses, e.g. 0.999"),
     ])
 
     func defineGAN(_ name: Identifier, settings: [Setting], statement: Statement) throws {
@@ -89,7 +92,8 @@ extension Interpreter {
                 discriminatorSteps: try bound.integer("discriminator_steps", default: 1, minimum: 1),
                 realLabel: Float(try bound.number("label_smoothing", default: 1, in: 0.5...1)),
                 instanceNoise: Float(try bound.number("instance_noise", default: 0, in: 0...1)),
-                r1Penalty: Float(try bound.number("r1_penalty", default: 0, in: 0...1000)))
+                r1Penalty: Float(try bound.number("r1_penalty", default: 0, in: 0...1000)),
+                generatorAverageDecay: Float(try bound.number("generator_ema", default: 0, in: 0...1, exclusiveUpper: true)))
             gans[name.name] = entry
         } catch {
             throw StatementFailure.diagnostics([error])
@@ -140,7 +144,8 @@ extension Interpreter {
                 batchSize: try bound.integer("batch", default: 128, minimum: 1),
                 seed: UInt64(try bound.integer("seed", default: Int(options.seed % 1_000_000_007), minimum: 0)),
                 checkpoint: try checkpointPolicy(bound), onNonFinite: try nonFinitePolicy(bound),
-                instanceNoise: entry.instanceNoise, r1Penalty: entry.r1Penalty)
+                instanceNoise: entry.instanceNoise, r1Penalty: entry.r1Penalty,
+                generatorAverageDecay: entry.generatorAverageDecay)
             if bound.has("samples") { _ = try bound.string("samples") }
         } catch {
             throw StatementFailure.diagnostics([error])
@@ -161,9 +166,15 @@ extension Interpreter {
         var current = entry
         // Training again continues the pairing's trainer (optimizer state, epoch count) unless a
         // model was redefined since or the optimizers, batch or seed changed.
-        let trainer = entry.trainer.flatMap { trainer in
+        let continued = entry.trainer.flatMap { trainer in
             trainer.generator === generator && trainer.discriminator === discriminator && trainer.adopt(configuration) ? trainer : nil
         }
+        // A new trainer for the same generator starts from the raw weights the old one kept, not
+        // from the average it left in the generator (generator_ema).
+        if continued == nil, let previous = entry.trainer, previous.generator === generator {
+            previous.generatorAverage?.takeBack()
+        }
+        let trainer = continued
             ?? GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration, useReference: options.useReference)
         current.trainer = trainer
         gans[entry.name.name] = current
@@ -181,7 +192,7 @@ extension Interpreter {
                                  settings: GANTrainer.settings(configuration, data: data), epochs: configuration.epochs,
                                  modelHash: GANTrainer.modelHash(generator: generator.model, discriminator: discriminator.model),
                                  statement: statement, problems: { trainer.problems(resuming: $0, data: data) },
-                                 restoreWeights: { try $0.restorePairWeights(into: generator, discriminator) }) {
+                                 restoreWeights: { try trainer.restoreFinished(from: $0) }) {
         case .start: checkpoint = nil
         case .resume(let found): checkpoint = found
         case .finished: return
@@ -191,6 +202,10 @@ extension Interpreter {
         } catch {
             throw pairingFailure(error, models: [generator.model, discriminator.model], policy: configuration.checkpoint,
                                  statement: statement, checkpointRange: bound["checkpoint"]?.range, data: datasetExpr.range)
+        }
+        if let average = trainer.generatorAverage {
+            console.line("train \(entry.name.name): '\(entry.generator)' now holds the moving average of its weights "
+                         + "(generator_ema \(Fingerprint.format(average.decay)), \(average.updates) updates)")
         }
     }
 

@@ -74,6 +74,8 @@ public struct Checkpoint: Sendable {
     public var counters: [Double] = []
     /// A pairing's sample order for the epoch in progress (each epoch reshuffles the last one's).
     public var order: [Int] = []
+    /// A moving average of the first model's weights (a GAN's `generator_ema`), or nil.
+    public var averagedWeights: AveragedWeights?
 
     /// The second model of a pairing with its optimizer's state.
     public struct Companion: Sendable {
@@ -89,10 +91,21 @@ public struct Checkpoint: Sendable {
         }
     }
 
+    /// A moving average of a model's weights and how many updates made it (its warm-up).
+    public struct AveragedWeights: Sendable {
+        public var updates: Int
+        public var parameters: [Tensor]
+        public init(updates: Int, parameters: [Tensor]) {
+            self.updates = updates
+            self.parameters = parameters
+        }
+    }
+
     public init(modelHash: UInt64, settingsHash: UInt64, layers: [String], settings: [(key: String, value: String)],
                 position: Position, sums: EpochSums, randomState: [UInt64], optimizerKind: String,
                 optimizerStep: Int, optimizerState: [Float], parameters: [Tensor], companion: Companion? = nil,
-                extraRandomStates: [[UInt64]] = [], counters: [Double] = [], order: [Int] = []) {
+                extraRandomStates: [[UInt64]] = [], counters: [Double] = [], order: [Int] = [],
+                averagedWeights: AveragedWeights? = nil) {
         self.modelHash = modelHash
         self.settingsHash = settingsHash
         self.layers = layers
@@ -108,6 +121,7 @@ public struct Checkpoint: Sendable {
         self.extraRandomStates = extraRandomStates
         self.counters = counters
         self.order = order
+        self.averagedWeights = averagedWeights
     }
 
     /// Whether every stored float is finite (a checkpoint holding NaN is never written).
@@ -115,8 +129,9 @@ public struct Checkpoint: Sendable {
         let companionFinite = companion.map {
             $0.parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } && $0.optimizerState.allSatisfy(\.isFinite)
         } ?? true
+        let averageFinite = averagedWeights?.parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } ?? true
         return parameters.allSatisfy { $0.values.allSatisfy(\.isFinite) } && optimizerState.allSatisfy(\.isFinite)
-            && companionFinite && counters.allSatisfy(\.isFinite)
+            && companionFinite && averageFinite && counters.allSatisfy(\.isFinite)
     }
 }
 

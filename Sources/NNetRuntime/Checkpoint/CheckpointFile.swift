@@ -3,7 +3,8 @@
 // file or the new one, never a torn one. Stage: runtime (checkpoint).
 //
 // Layout, little-endian; strings are u32 byte count + UTF-8; lists are u32 count + items:
-//   "NNETCKP2" ("NNETCKP1" files, without the pairing section, still read)
+//   "NNETCKP3" with an averaged-weights section, else "NNETCKP2" (so files without one are what
+//   earlier builds wrote and read); "NNETCKP1" files, without the pairing section, still read
 //   u64 model hash, u64 settings hash
 //   [string] layers                       "dense h1"
 //   [(string key, string value)] settings
@@ -14,6 +15,7 @@
 //   [string name, [i64] shape, f32 × elements] parameters
 //   pairing section: u32 1 + companion (optimizer kind, step, state, parameters as above) or u32 0,
 //     [[u64]] extra random generator states, [f64] counters, u64 n + u32 × n sample order
+//   (NNETCKP3) averaged weights: i64 updates, parameters as above
 //   u32 CRC-32 (zlib) of every byte before it
 
 import Foundation
@@ -32,6 +34,8 @@ public struct CheckpointError: Error, CustomStringConvertible {
 
 public enum CheckpointFile {
     static let magic = Array("NNETCKP2".utf8)
+    /// The format with a moving average of the first model's weights (a GAN's `generator_ema`).
+    static let magicWithAverage = Array("NNETCKP3".utf8)
     /// The format before pairings (GAN, VAE) had checkpoints.
     static let magicVersion1 = Array("NNETCKP1".utf8)
 
@@ -39,7 +43,7 @@ public enum CheckpointFile {
 
     public static func encode(_ checkpoint: Checkpoint) -> [UInt8] {
         var writer = ByteWriter()
-        writer.bytes = magic
+        writer.bytes = checkpoint.averagedWeights == nil ? magic : magicWithAverage
         writer.u64(checkpoint.modelHash)
         writer.u64(checkpoint.settingsHash)
         writer.u32(checkpoint.layers.count)
@@ -75,6 +79,10 @@ public enum CheckpointFile {
         checkpoint.counters.forEach { writer.u64($0.bitPattern) }
         writer.u64(UInt64(checkpoint.order.count))
         checkpoint.order.forEach { writer.u32($0) }
+        if let average = checkpoint.averagedWeights {
+            writer.i64(average.updates)
+            writer.tensors(average.parameters)
+        }
         writer.u32(Int(WeightsFile.checksum(writer.bytes)))
         return writer.bytes
     }
@@ -112,8 +120,9 @@ public enum CheckpointFile {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Checkpoint {
         let header = Array(bytes.prefix(magic.count))
-        guard bytes.count >= magic.count + 4, header == magic || header == magicVersion1 else {
-            throw CheckpointError(path: path, bytes.count < magic.count + 4 && (magic.starts(with: bytes) || magicVersion1.starts(with: bytes))
+        let magics = [magic, magicWithAverage, magicVersion1]
+        guard bytes.count >= magic.count + 4, magics.contains(header) else {
+            throw CheckpointError(path: path, bytes.count < magic.count + 4 && magics.contains(where: { $0.starts(with: bytes) })
                                   ? "truncated (\(bytes.count) bytes)" : "not an nnet checkpoint (bad magic)")
         }
         let stored = bytes[(bytes.count - 4)...].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
@@ -134,7 +143,8 @@ public enum CheckpointFile {
         let parameters = try reader.tensors()
         var companion: Checkpoint.Companion?
         var extraRandomStates: [[UInt64]] = [], counters: [Double] = [], order: [Int] = []
-        if header == magic {
+        var averagedWeights: Checkpoint.AveragedWeights?
+        if header != magicVersion1 {
             let hasCompanion = try reader.u32()
             guard hasCompanion <= 1 else { throw CheckpointError(path: path, "inconsistent contents") }
             if hasCompanion == 1 {
@@ -151,6 +161,11 @@ public enum CheckpointFile {
                 throw CheckpointError(path: path, "inconsistent contents (the sample order is not a permutation)")
             }
         }
+        if header == magicWithAverage {
+            let updates = try reader.i64()
+            guard updates >= 0 else { throw CheckpointError(path: path, "inconsistent contents") }
+            averagedWeights = Checkpoint.AveragedWeights(updates: updates, parameters: try reader.tensors())
+        }
         guard reader.position == reader.limit, position.epochsDone >= 0, position.batchIndex >= 0, samples >= 0 else {
             throw CheckpointError(path: path, "inconsistent contents")
         }
@@ -158,7 +173,8 @@ public enum CheckpointFile {
                           position: position, sums: Checkpoint.EpochSums(loss: lossSum, samples: samples, metrics: metrics),
                           randomState: randomState, optimizerKind: optimizerKind, optimizerStep: optimizerStep,
                           optimizerState: optimizerState, parameters: parameters, companion: companion,
-                          extraRandomStates: extraRandomStates, counters: counters, order: order)
+                          extraRandomStates: extraRandomStates, counters: counters, order: order,
+                          averagedWeights: averagedWeights)
     }
 }
 

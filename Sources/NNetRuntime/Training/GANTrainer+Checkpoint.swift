@@ -1,6 +1,7 @@
 // The adversarial loop's checkpoints: both models' weights and optimizer states, the noise and
 // shuffling generator, each executor's dropout generator, the sample order, the position and
-// the epoch's running sums, so a resumed run continues bitwise where the saved one stopped.
+// the epoch's running sums, and the generator's moving average with its update count
+// (`generator_ema`), so a resumed run continues bitwise where the saved one stopped.
 // Stage: runtime (training).
 
 import NNetIR
@@ -20,6 +21,9 @@ extension GANTrainer {
         // Only when set, so that checkpoints written before the setting existed still match.
         if configuration.instanceNoise > 0 { pairs.append(("instance_noise", Fingerprint.format(configuration.instanceNoise))) }
         if configuration.r1Penalty > 0 { pairs.append(("r1_penalty", Fingerprint.format(configuration.r1Penalty))) }
+        if configuration.generatorAverageDecay > 0 {
+            pairs.append(("generator_ema", Fingerprint.format(configuration.generatorAverageDecay)))
+        }
         pairs += Fingerprint.run(epochs: configuration.epochs, batch: configuration.batchSize, seed: configuration.seed,
                                  data: data)
         return pairs
@@ -46,7 +50,7 @@ extension GANTrainer {
                                             optimizerState: d.values, parameters: Checkpoint.tensors(of: discriminator.parameters)),
             extraRandomStates: [generatorExecutor.randomState, discriminatorExecutor.randomState, throughDiscriminator.randomState],
             counters: [sums.lossD, sums.lossG, sums.realScore, sums.fakeScore, Double(suspiciousSteps)],
-            order: order)
+            order: order, averagedWeights: generatorAverage?.saved)
     }
 
     /// Saves the current state; failures are reported to the observer, and training goes on.
@@ -71,6 +75,9 @@ extension GANTrainer {
             problems.append("it holds \(checkpoint.optimizerKind) and \(checkpoint.companion?.optimizerKind ?? "no") optimizer state "
                             + "but the optimizers are now \(kinds.0) and \(kinds.1)")
         }
+        if generatorAverage != nil, let average = checkpoint.averagedWeights {
+            problems += Checkpoint.mismatches(average.parameters, generator.model).map { "\(generator.model.name)'s average: \($0)" }
+        }
         if checkpoint.order.count != data.count {
             problems.append("it was trained on \(checkpoint.order.count) samples but the data now has \(data.count)")
         }
@@ -90,7 +97,7 @@ extension GANTrainer {
             throw CheckpointError(path: directory?.path ?? "checkpoint", "does not fit gan '\(configuration.name)': "
                                   + (problems.isEmpty ? ["its optimizer state has the wrong size"] : problems).joined(separator: "; "))
         }
-        try checkpoint.restorePairWeights(into: generator, discriminator)
+        try restoreWeightsAndAverage(from: checkpoint)
         generatorOptimizer.restore(step: checkpoint.optimizerStep, values: checkpoint.optimizerState)
         discriminatorOptimizer.restore(step: companion.optimizerStep, values: companion.optimizerState)
         random.stateWords = checkpoint.randomState
@@ -109,6 +116,27 @@ extension GANTrainer {
             position.batchIndex = position.batchIndex * oldBatch / configuration.batchSize
         }
         position.batchIndex = min(position.batchIndex, data.count / configuration.batchSize)
+    }
+
+    /// A finished schedule's weights (`--resume` with nothing left to train): both models' from
+    /// `checkpoint`; with `generator_ema`, the generator then holds the checkpoint's average, as
+    /// after any `train` statement.
+    public func restoreFinished(from checkpoint: Checkpoint) throws {
+        generatorAverage?.takeBack()
+        defer { generatorAverage?.publish() }
+        try restoreWeightsAndAverage(from: checkpoint)
+    }
+
+    /// Both models' weights and the generator's average from `checkpoint` (a checkpoint without
+    /// one, saved before `generator_ema` was set, starts the average at its weights).
+    func restoreWeightsAndAverage(from checkpoint: Checkpoint) throws {
+        try checkpoint.restorePairWeights(into: generator, discriminator)
+        guard let generatorAverage else { return }
+        if let saved = checkpoint.averagedWeights {
+            generatorAverage.restore(saved)
+        } else {
+            generatorAverage.restart()
+        }
     }
 }
 

@@ -37,6 +37,9 @@ public struct GANConfiguration: Sendable {
     /// γ of the R1 penalty (γ/2)·E‖∇ₓ logit(x)‖² on real samples, added to the discriminator's
     /// loss (Mescheder et al. 2018; R1Penalty.swift). 0: none.
     public var r1Penalty: Float
+    /// Decay of the moving average of the generator's weights that sampling uses (`generator_ema`,
+    /// GeneratorAverage.swift), in (0, 1). 0: none.
+    public var generatorAverageDecay: Float
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
@@ -47,8 +50,10 @@ public struct GANConfiguration: Sendable {
     public init(name: String, loss: GANLoss, noise: NoiseKind, generatorOptimizer: OptimizerSettings,
                 discriminatorOptimizer: OptimizerSettings, discriminatorSteps: Int, realLabel: Float,
                 epochs: Int, batchSize: Int, seed: UInt64, checkpoint: CheckpointPolicy? = nil,
-                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0, r1Penalty: Float = 0) {
+                onNonFinite: NonFinitePolicy = .stop, instanceNoise: Float = 0, r1Penalty: Float = 0,
+                generatorAverageDecay: Float = 0) {
         self.onNonFinite = onNonFinite
+        self.generatorAverageDecay = generatorAverageDecay
         self.instanceNoise = instanceNoise
         self.r1Penalty = r1Penalty
         self.name = name
@@ -114,6 +119,8 @@ public final class GANTrainer {
     let throughDiscriminator: Executor
     /// The R1 penalty on each real batch, when configured.
     let r1Penalty: R1Penalty?
+    /// The moving average of the generator's weights, when configured (`generator_ema`).
+    public let generatorAverage: GeneratorAverage?
     let generatorOptimizer: Optimizer
     let discriminatorOptimizer: Optimizer
     /// Draws the noise and shuffles the samples.
@@ -160,6 +167,9 @@ public final class GANTrainer {
         noiseDraws = .allocate(capacity: batch * elementCount(generator.model.inputShape) + 1)
         r1Penalty = configuration.r1Penalty > 0
             ? R1Penalty(discriminator: discriminator, gamma: configuration.r1Penalty, batchCapacity: batch, useReference: useReference)
+            : nil
+        generatorAverage = configuration.generatorAverageDecay > 0
+            ? GeneratorAverage(generator: generator, decay: configuration.generatorAverageDecay)
             : nil
         random = SeededGenerator(seed: configuration.seed)
         noiseSize = elementCount(generator.model.inputShape)
@@ -210,8 +220,11 @@ public final class GANTrainer {
 
     /// Trains for the configured epochs, or for those left after `checkpoint`. Throws
     /// `NumericalFault` naming the first non-finite tensor and its layer, `TrainingInterrupted`,
-    /// `CheckpointError` or a DataError.
+    /// `CheckpointError` or a DataError. With `generator_ema`, the generator trains from its raw
+    /// weights and holds their average when this returns (or throws).
     public func train(on data: Dataset, observer: GANObserver?, resumingFrom checkpoint: Checkpoint? = nil) throws {
+        generatorAverage?.takeBack()
+        defer { generatorAverage?.publish() }
         let batch = configuration.batchSize
         order = Array(0..<data.count)
         position = Checkpoint.Position(epochsBefore: epochsTrained)
@@ -322,6 +335,7 @@ public final class GANTrainer {
                                   dropout: generatorDropout, checkLoss: false)
                     generatorOptimizer.apply(gradients: generatorGradients)
                     try checkParameters(generator)
+                    generatorAverage?.update()
                     let stepLossG = sign * throughDiscriminator.loss
                     sums.lossD += Double(stepLossD)
                     sums.lossG += Double(stepLossG)
@@ -356,9 +370,10 @@ public final class GANTrainer {
     }
 
     /// Generator outputs for `count` noise vectors drawn from `seed` (inference mode), so grids
-    /// drawn with the same seed after successive epochs are comparable.
+    /// drawn with the same seed after successive epochs are comparable. With `generator_ema`, the
+    /// averaged generator's, also in the middle of training.
     public func sample(count: Int, seed: UInt64) -> [Float] {
-        GANTrainer.sample(generator, noise: configuration.noise, count: count, seed: seed)
+        GANTrainer.sample(generatorAverage?.averaged ?? generator, noise: configuration.noise, count: count, seed: seed)
     }
 
     public static func sample(_ generator: ModelInstance, noise: NoiseKind, count: Int, seed: UInt64) -> [Float] {

@@ -7,8 +7,9 @@ import Testing
 import NNetRuntime
 
 /// A checkpoint with every field set to something distinctive; `paired` adds a pairing's second
-/// model, generators, sums and sample order (a GAN's or VAE's checkpoint).
-func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1, paired: Bool = false) -> Checkpoint {
+/// model, generators, sums and sample order (a GAN's or VAE's checkpoint); `averaged` a moving
+/// average of the first model's weights (a GAN's `generator_ema`).
+func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1, paired: Bool = false, averaged: Bool = false) -> Checkpoint {
     var checkpoint = Checkpoint(
         modelHash: 0x0123_4567_89ab_cdef, settingsHash: 0xfedc_ba98_7654_3210, layers: ["input input", "dense h1"],
         settings: [("loss", "mse"), ("lr", "0.001"), ("epochs", "4")],
@@ -25,6 +26,11 @@ func sampleCheckpoint(epochsDone: Int = 2, scale: Float = 1, paired: Bool = fals
         checkpoint.extraRandomStates = [[5, 6, 7, 8], [UInt64.max, 0, 1, 2]]
         checkpoint.counters = [1.5, -2.25, 0.125, 1e300, 3]
         checkpoint.order = [4, 0, 3, 1, 2]
+    }
+    if averaged {
+        checkpoint.averagedWeights = Checkpoint.AveragedWeights(
+            updates: 41, parameters: [Checkpoint.Tensor(name: "h1.weight", shape: [2, 3], values: [1.5, 2, 3, 4, 5, -0.0]),
+                                      Checkpoint.Tensor(name: "h1.bias", shape: [3], values: [0.25, .leastNonzeroMagnitude, 7])])
     }
     return checkpoint
 }
@@ -65,6 +71,9 @@ extension Checkpoint {
                 == other.companion?.parameters.map { [$0.name] + $0.shape.map(String.init) + $0.values.map { String($0.bitPattern) } }
             && extraRandomStates == other.extraRandomStates && counters.map(\.bitPattern) == other.counters.map(\.bitPattern)
             && order == other.order
+            && averagedWeights?.updates == other.averagedWeights?.updates
+            && averagedWeights?.parameters.map { [$0.name] + $0.shape.map(String.init) + $0.values.map { String($0.bitPattern) } }
+                == other.averagedWeights?.parameters.map { [$0.name] + $0.shape.map(String.init) + $0.values.map { String($0.bitPattern) } }
     }
 }
 
@@ -76,6 +85,22 @@ extension Checkpoint {
         #expect(decoded.isIdentical(to: checkpoint))
         #expect((decoded.companion != nil) == paired)
         #expect(!sampleCheckpoint(paired: paired).isIdentical(to: sampleCheckpoint(paired: !paired)))
+    }
+
+    /// A GAN's `generator_ema`: the average and its update count come back exactly, in a file
+    /// marked "NNETCKP3"; without an average the file is the "NNETCKP2" earlier builds wrote.
+    @Test func averagedWeightsRoundTripInTheirOwnVersion() throws {
+        let checkpoint = sampleCheckpoint(paired: true, averaged: true)
+        let bytes = CheckpointFile.encode(checkpoint)
+        #expect(bytes.starts(with: Array("NNETCKP3".utf8)))
+        #expect(CheckpointFile.encode(sampleCheckpoint(paired: true)).starts(with: Array("NNETCKP2".utf8)))
+        let decoded = try CheckpointFile.decode(bytes, path: "x")
+        #expect(decoded.isIdentical(to: checkpoint))
+        #expect(decoded.averagedWeights?.updates == 41)
+        #expect(!decoded.isIdentical(to: sampleCheckpoint(paired: true)))
+        var infinite = checkpoint
+        infinite.averagedWeights!.parameters[1].values[0] = .infinity
+        #expect(checkpoint.isFinite && !infinite.isFinite)
     }
 
     /// Files written before pairings had checkpoints ("NNETCKP1", no pairing section) still read.
@@ -103,8 +128,9 @@ extension Checkpoint {
         #expect(error?.message == "tensor 'huge' has an invalid shape")
     }
 
-    @Test func everyFlippedByteIsDetected() {
-        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true))
+    @Test(arguments: [false, true])
+    func everyFlippedByteIsDetected(averaged: Bool) {
+        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true, averaged: averaged))
         for index in bytes.indices {
             var corrupt = bytes
             corrupt[index] ^= 0x5a
@@ -112,8 +138,9 @@ extension Checkpoint {
         }
     }
 
-    @Test func everyTruncationIsDetected() {
-        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true))
+    @Test(arguments: [false, true])
+    func everyTruncationIsDetected(averaged: Bool) {
+        let bytes = CheckpointFile.encode(sampleCheckpoint(paired: true, averaged: averaged))
         for length in 0..<bytes.count {
             #expect(throws: CheckpointError.self, "\(length) bytes") {
                 try CheckpointFile.decode(Array(bytes[..<length]), path: "x")
