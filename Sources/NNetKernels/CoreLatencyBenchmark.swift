@@ -51,14 +51,27 @@ private final class SharedLine: @unchecked Sendable {
     func ask(roundTrips: Int) {
         for i in 0..<roundTrips {
             word.store(2 * i + 1, ordering: .releasing)
-            while word.load(ordering: .acquiring) != 2 * i + 2 { spinPause() }
+            wait(for: 2 * i + 2)
         }
     }
 
     func answer(roundTrips: Int) {
         for i in 0..<roundTrips {
-            while word.load(ordering: .acquiring) != 2 * i + 1 { spinPause() }
+            wait(for: 2 * i + 1)
             word.store(2 * i + 2, ordering: .releasing)
+        }
+    }
+
+    /// Spins until the word holds `value`, yielding the CPU every 1024 spins (~10-20 µs): when
+    /// both threads share one CPU (the other busy, as in a parallel test run) the partner then
+    /// runs at once instead of after the spinner's time slice, which made a round trip take
+    /// milliseconds.
+    private func wait(for value: Int) {
+        var spins = 0
+        while word.load(ordering: .acquiring) != value {
+            spinPause()
+            spins &+= 1
+            if spins & 1023 == 0 { sched_yield() }
         }
     }
 }
