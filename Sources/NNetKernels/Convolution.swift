@@ -120,6 +120,10 @@ extension Kernels {
     public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                            geometry g: ConvolutionGeometry, batch: Int,
                                            result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        if inputGradientIsImplicit(g) {
+            conv2dInputGradientImplicitly(dy, weights: w, geometry: g, batch: batch, result: dx)
+            return
+        }
         let rows = g.outputHeight * g.outputWidth
         if g.isPointwise || g.outputChannels > GEMMBlocking.maxDepth || g.patchSize > GEMMBlocking.maxColumns {
             gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
