@@ -175,8 +175,8 @@ extension Kernels {
             guard r < count else { return }
             let p = y + r &* ldy
             if let activation {
-                Vector.store(Vector.activate(lo + biasA, activation), p)
-                Vector.store(Vector.activate(hi + biasB, activation), p + 16)
+                Vector.store(Vector.activateInEpilogue(lo + biasA, activation), p)
+                Vector.store(Vector.activateInEpilogue(hi + biasB, activation), p + 16)
             } else {
                 Vector.store(lo, p)
                 Vector.store(hi, p + 16)

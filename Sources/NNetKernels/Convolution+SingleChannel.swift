@@ -92,8 +92,8 @@ extension Kernels {
         @inline(__always) func finish(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>) {
             guard r < pixels else { return }
             let p = y + r &* cout
-            Vector.store(Vector.activate(lo + biasA, activation), p)
-            Vector.store(Vector.activate(hi + biasB, activation), p + 16)
+            Vector.store(Vector.activateInEpilogue(lo + biasA, activation), p)
+            Vector.store(Vector.activateInEpilogue(hi + biasB, activation), p + 16)
         }
         finish(0, c0a, c0b); finish(1, c1a, c1b); finish(2, c2a, c2b); finish(3, c3a, c3b)
         finish(4, c4a, c4b); finish(5, c5a, c5b); finish(6, c6a, c6b); finish(7, c7a, c7b)

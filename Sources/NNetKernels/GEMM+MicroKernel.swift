@@ -76,8 +76,8 @@ extension Kernels {
                 ?? SIMD16<Float>()
             @inline(__always) func finish(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>) {
                 let p = UnsafeMutableRawPointer(c + r &* ldc)
-                p.storeBytes(of: Vector.activate(lo + biasA, activation), as: SIMD16<Float>.self)
-                p.storeBytes(of: Vector.activate(hi + biasB, activation), toByteOffset: 64, as: SIMD16<Float>.self)
+                p.storeBytes(of: Vector.activateInEpilogue(lo + biasA, activation), as: SIMD16<Float>.self)
+                p.storeBytes(of: Vector.activateInEpilogue(hi + biasB, activation), toByteOffset: 64, as: SIMD16<Float>.self)
             }
             finish(0, c0a, c0b); finish(1, c1a, c1b); finish(2, c2a, c2b); finish(3, c3a, c3b)
             finish(4, c4a, c4b); finish(5, c5a, c5b); finish(6, c6a, c6b); finish(7, c7a, c7b)
