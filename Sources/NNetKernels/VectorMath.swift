@@ -109,7 +109,7 @@ enum Vector {
     /// vectors per tile: relu and linear inline, the transcendental ones through one out-of-line
     /// call. With `activate` itself the compiler outlined the whole switch (sigmoid and tanh make
     /// it large) and called it per vector: 1.6% of a W4 epoch, mostly the first convolution's.
-    @inline(__always) static func activateInEpilogue(_ x: F, _ kind: ActivationKind) -> F {
+    @_transparent static func activateInEpilogue(_ x: F, _ kind: ActivationKind) -> F {
         switch kind {
         case .relu: return x.replacing(with: 0, where: .!(x .> 0))
         case .linear: return x
