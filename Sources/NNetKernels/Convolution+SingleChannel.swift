@@ -89,14 +89,14 @@ extension Kernels {
         }
         let biasA = bias.map { Vector.load($0) } ?? SIMD16<Float>()
         let biasB = bias.map { Vector.load($0 + 16) } ?? SIMD16<Float>()
-        @inline(__always) func finish(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>) {
-            guard r < pixels else { return }
-            let p = y + r &* cout
-            Vector.store(Vector.activate(lo + biasA, activation), p)
-            Vector.store(Vector.activate(hi + biasB, activation), p + 16)
-        }
-        finish(0, c0a, c0b); finish(1, c1a, c1b); finish(2, c2a, c2b); finish(3, c3a, c3b)
-        finish(4, c4a, c4b); finish(5, c5a, c5b); finish(6, c6a, c6b); finish(7, c7a, c7b)
+        if 0 < pixels { storeTileRow(c0a, c0b, to: y, biasA: biasA, biasB: biasB, activation: activation) }
+        if 1 < pixels { storeTileRow(c1a, c1b, to: y + 1 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 2 < pixels { storeTileRow(c2a, c2b, to: y + 2 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 3 < pixels { storeTileRow(c3a, c3b, to: y + 3 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 4 < pixels { storeTileRow(c4a, c4b, to: y + 4 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 5 < pixels { storeTileRow(c5a, c5b, to: y + 5 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 6 < pixels { storeTileRow(c6a, c6b, to: y + 6 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
+        if 7 < pixels { storeTileRow(c7a, c7b, to: y + 7 &* cout, biasA: biasA, biasB: biasB, activation: activation) }
     }
 
     // MARK: - Weight gradient

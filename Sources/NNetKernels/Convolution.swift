@@ -4,9 +4,10 @@
 // Single-channel inputs (a first layer on grayscale images) skip im2col: Convolution+SingleChannel.
 //
 // Profiled (perf) training Examples/cnn_classifier.nnet: the GEMM micro-kernel takes ~57% of the
-// CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, ~5% now
-// that the plan keeps it (SavedColumns). An implicit GEMM would save the rest of that copy but
-// needs its own packing routine beside the tuned GEMM's, so im2col it is for cin > 1. For the
+// CPU time; im2col was 10% with the weight gradient rebuilding the forward pass's matrix, ~5% once
+// the plan kept it (SavedColumns). Layers with 32-channel output strips and inputs in multiples of
+// 8 channels now skip the matrix altogether (Convolution+Implicit: 8 row pointers per tile read
+// the input in place); im2col + GEMM remains for the other shapes. For the
 // first layer (cin = 1, 9 taps) gathering 9-float rows cost as much as the GEMM: the direct
 // kernel reads the taps from a padded copy of the sample (forward 1.7 → 0.7 ms per batch of 64).
 // Tried and dropped: dWᵀ = dYᵀ·cols in 32-column strips over the pool (whole cache lines of
@@ -79,6 +80,10 @@ extension Kernels {
             conv2dSingleChannel(x, weights: w, bias: bias, activation: activation, geometry: g, batch: batch, output: y)
             return
         }
+        if convolvesImplicitly(g) {
+            conv2dImplicitly(x, weights: w, bias: bias, activation: activation, geometry: g, batch: batch, output: y)
+            return
+        }
         let rows = batch * g.outputHeight * g.outputWidth
         if g.isPointwise {
             gemmBiasActivation(transA: false, transB: false, m: rows, n: g.outputChannels, k: g.patchSize,
@@ -107,9 +112,11 @@ extension Kernels {
     /// 288 KB, well inside L2.
     static let convolutionBlockRows = 256
 
-    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions and the direct
-    /// single-channel kernel build none).
-    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool { !g.isPointwise && !convolvesDirectly(g) }
+    /// Whether `conv2d` leaves x's column matrix in `columns` (1x1 convolutions, the direct
+    /// single-channel kernel and the implicit GEMM build none).
+    public static func keepsColumns(_ g: ConvolutionGeometry) -> Bool {
+        !g.isPointwise && !convolvesDirectly(g) && !convolvesImplicitly(g)
+    }
 
     /// dx = the gradient of `conv2d` with respect to its input: dcols = dy·Wᵀ, then col2im.
     /// dy is [batch, OH, OW, cout], dx [batch, H, W, cin]. Also the forward pass of a transposed
@@ -120,6 +127,10 @@ extension Kernels {
     public static func conv2dInputGradient(_ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                            geometry g: ConvolutionGeometry, batch: Int,
                                            result dx: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        if inputGradientIsImplicit(g) {
+            conv2dInputGradientImplicitly(dy, weights: w, geometry: g, batch: batch, result: dx)
+            return
+        }
         let rows = g.outputHeight * g.outputWidth
         if g.isPointwise || g.outputChannels > GEMMBlocking.maxDepth || g.patchSize > GEMMBlocking.maxColumns {
             gemm(transA: false, transB: true, m: batch * rows, n: g.patchSize, k: g.outputChannels, a: dy,
@@ -152,6 +163,10 @@ extension Kernels {
                                             columnsReady: Bool = false) {
         if convolvesDirectly(g) {
             conv2dWeightGradientSingleChannel(x, outputGradient: dy, geometry: g, batch: batch, result: dw)
+            return
+        }
+        if convolvesImplicitly(g) {
+            conv2dWeightGradientImplicitly(x, outputGradient: dy, geometry: g, batch: batch, result: dw)
             return
         }
         let rows = batch * g.outputHeight * g.outputWidth

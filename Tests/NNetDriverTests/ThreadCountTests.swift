@@ -7,8 +7,10 @@ import Testing
 import NNetDriver
 
 @Suite struct ThreadCountTests {
-    /// Direct single-channel convolution, im2col convolution, max and average pooling, nearest
-    /// upsampling, dense layers and Adam, at batch 128 (each kernel above its split threshold).
+    /// Direct single-channel convolution, implicit-GEMM convolutions (the 32-filter layers; the
+    /// second also takes the implicit input gradient, and so does the 8-filter one), im2col
+    /// convolution, max and average pooling, nearest upsampling, dense layers and Adam, at batch
+    /// 128 (each kernel above its split threshold).
     static func program(weights: String) -> String {
         """
         data d = blobs(n: 384, centers: 3, features: 784, spread: 2, seed: 5)
@@ -17,6 +19,8 @@ import NNetDriver
           reshape [28, 28, 1]
           conv2d 16, kernel: 3, padding: same, activation: relu
           max_pool2d 2
+          conv2d 32, kernel: 3, padding: same, activation: relu
+          conv2d 32, kernel: 3, padding: same, activation: relu
           upsampling2d 2
           conv2d 8, kernel: 3, padding: same, activation: relu
           avg_pool2d 2

@@ -41,6 +41,18 @@ struct ConvolutionCase: Sendable, CustomStringConvertible {
         ConvolutionCase(11, 10, 1, 64, kernel: (2, 3), dilation: (2, 2), padding: (2, 2), batch: 3),
         ConvolutionCase(7, 6, 1, 32, kernel: (3, 4), padding: (2, 1), extra: (0, 2)),
         ConvolutionCase(6, 9, 1, 32, kernel: (1, 1), stride: (2, 2)),
+        // Stride 1, input channels in 32-wide tiles: the implicit-GEMM input gradient
+        // (inputGradientIsImplicit), with 8-pixel tiles that span samples, two channel strips,
+        // uneven and partial padding.
+        ConvolutionCase(5, 7, 32, 12, kernel: (3, 3), padding: (1, 1), batch: 3),
+        ConvolutionCase(6, 5, 64, 7, kernel: (5, 3), padding: (2, 0), extra: (1, 2)),
+        ConvolutionCase(4, 9, 32, 40, kernel: (2, 2), padding: (1, 1), extra: (0, 0)),
+        // Output channels in 32-wide strips, input channels in multiples of 8: the implicit
+        // forward pass and weight gradient (convolvesImplicitly), with strides, dilations,
+        // uneven padding and taps that fall outside on every side.
+        ConvolutionCase(7, 5, 8, 32, kernel: (3, 3), stride: (2, 2), padding: (1, 1), batch: 3),
+        ConvolutionCase(9, 9, 16, 64, kernel: (3, 3), dilation: (2, 2), padding: (2, 2)),
+        ConvolutionCase(6, 7, 24, 32, kernel: (2, 4), padding: (1, 2), extra: (1, 1)),
         // The example classifier's two layers.
         ConvolutionCase(28, 28, 1, 32, kernel: (3, 3), batch: 3),
         ConvolutionCase(13, 13, 32, 64, kernel: (3, 3), batch: 2),
