@@ -103,8 +103,14 @@ struct AllocationTests {
 /// Runs `training` (which calls `trainer`) and counts the allocations from the first step on:
 /// the trainer asks `stopRequested` before every step, on the training thread.
 func countAllocationsFromTheFirstStep(_ trainer: Trainer, _ training: () throws -> Void) rethrows -> Int {
+    try countAllocationsFromTheFirstStep(installStopCheck: { trainer.stopRequested = $0 }, training)
+}
+
+/// The same for any trainer: `installStopCheck` hands it the closure to ask before every step.
+func countAllocationsFromTheFirstStep(installStopCheck: (@escaping () -> Bool) -> Void,
+                                      _ training: () throws -> Void) rethrows -> Int {
     let started = StepCounterStart()
-    trainer.stopRequested = {
+    installStopCheck {
         if !started.value {
             started.value = true
             nnet_allocation_counting_begin()

@@ -21,18 +21,9 @@ extension AllocationTests {
                                              discriminatorOptimizer: adam, discriminatorSteps: 1, realLabel: 1, epochs: 1,
                                              batchSize: 16, seed: 3, r1Penalty: 0.3, generatorAverageDecay: averageDecay)
         let trainer = GANTrainer(generator: generator, discriminator: discriminator, configuration: configuration)
-        let started = StepCounterStart()
-        trainer.stopRequested = {
-            if !started.value {
-                started.value = true
-                nnet_allocation_counting_begin()
-            }
-            return false
+        return try countAllocationsFromTheFirstStep(installStopCheck: { trainer.stopRequested = $0 }) {
+            try trainer.train(on: data, observer: nil)
         }
-        try trainer.train(on: data, observer: nil)
-        let count = nnet_allocation_counting_end()
-        #expect(started.value, "no step was taken")
-        return count
     }
 
     @Test(arguments: [Float(0), 0.999])
