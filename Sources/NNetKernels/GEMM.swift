@@ -200,11 +200,18 @@ extension Kernels {
 
 /// How a GEMM is dealt out to threads: into pieces of whole 8x32 tiles along n or along m,
 /// whichever makes the largest piece cheaper. A piece's cost counts its tiles (an edge tile runs
-/// the full kernel on zero padding, so it costs as much as a full one) plus the B strips it packs:
-/// split along m, every thread packs all of B (when B needs packing at the piece's height).
-/// m = 128 (a batch) with n = 400: along n 7 + 6 tiles of 13 (a 54% piece) against 8 + 8 row
-/// tiles (50%). W6's shapes at 2 threads, best of 3 runs alternating builds (noisy machine):
-/// 128x400x784 196 → 210 GFLOP/s, 128x784x400 203 → 215, 784x400x128 Aᵀ·B 187 → 195.
+/// the full kernel on zero padding, so it costs as much as a full one), the B strips it packs,
+/// and the operands it reads: split along n, every thread reads all of A and its own strips of B;
+/// split along m, all of B and its own panels of A (and packs all of B when B needs packing at the
+/// piece's height). In training, B is usually a weight matrix the optimizer rewrote after the
+/// previous step (in L3 or in the other core's cache), and A the batch's activations.
+///
+/// Counting the reads moved the batch-sized products of W6 (128x400x784, 128x784x400) from 8 + 8
+/// row tiles to 7 + 6 column strips: alone, hot in cache, the row split is faster (210 against 196
+/// GFLOP/s), but in the training step each thread then streams the whole 1.25 MB weight matrix
+/// and W6's epoch took 1.37-1.43 s against 1.26-1.36 s split along n (2 threads, 18 epochs each,
+/// alternating builds). Tall products (a convolution's m of 50,000 pixels against n of 64
+/// channels) stay split along m.
 struct GEMMSplit {
     let splitsColumns: Bool
     /// Tiles along the split dimension, and the pieces they are dealt into (≤ threads).
@@ -215,6 +222,12 @@ struct GEMMSplit {
     /// pack of all of B costs ~1.2 row strips; 1.7 at m = 64); a plain copy (B row-major) ~3x less.
     static func packCost(transposed: Bool) -> Double { transposed ? 1.5 : 0.5 }
 
+    /// Cost of reading one 32-column strip of B (k x 32) from L3 or another core, in the same
+    /// tiles; an 8-row panel of A (8 x k) costs a quarter of it. Chosen from W6's epochs (above):
+    /// between 2 and 3 it moves W6's batch-sized products to n and keeps square products and
+    /// its weight gradients (784x400x128 Aᵀ·B) where they were.
+    static let stripReadCost = 2.5
+
     init(m: Int, n: Int, transB: Bool, threads: Int) {
         let rowTiles = (m + Kernels.tileRows - 1) / Kernels.tileRows
         let columnTiles = (n + Kernels.tileColumns - 1) / Kernels.tileColumns
@@ -223,13 +236,16 @@ struct GEMMSplit {
         func packsB(rows: Int) -> Bool { transB || rows > GEMMBlocking.directBMaxRows }
         let pack = GEMMSplit.packCost(transposed: transB)
         let pieceRows = min(m, largest(rowTiles) * Kernels.tileRows)
+        let stripRead = GEMMSplit.stripReadCost
+        let panelRead = stripRead * Double(Kernels.tileRows) / Double(Kernels.tileColumns)
         let columnsCost = Double(largest(columnTiles) * rowTiles)
             + (packsB(rows: m) ? Double(largest(columnTiles)) * pack : 0)
+            + Double(largest(columnTiles)) * stripRead + Double(rowTiles) * panelRead
         let rowsCost = Double(largest(rowTiles) * columnTiles)
             + (packsB(rows: pieceRows) ? Double(columnTiles) * pack : 0)
-        // Ties go to n: each thread then reads a distinct part of B. (Ties to m, which would keep
-        // a batch's rows on one thread from layer to layer, made W3's 2-thread epochs 12% slower:
-        // each thread then streams all of a 784x512 B from L3 instead of half of it.)
+            + Double(columnTiles) * stripRead + Double(largest(rowTiles)) * panelRead
+        // Ties (square products) go to n: each thread then reads a distinct part of B. (Ties to
+        // m made W3's 2-thread epochs 12% slower: each thread streamed all of a 784x512 B.)
         splitsColumns = columnsCost <= rowsCost
         tiles = splitsColumns ? columnTiles : rowTiles
         parts = min(threads, tiles)

@@ -152,7 +152,7 @@ struct GEMMTests {
     }
 
     @Test("results are bitwise identical for 1, 2 and 3 threads",
-          // The last two are split along m at 2 threads (batch-sized m, n of 13 column tiles).
+          // 517x40 and 400x200 are split along m at 2 threads, the others along n.
           arguments: [GEMMShape(200, 300, 257), GEMMShape(517, 40, 129), GEMMShape(64, 1000, 100),
                       GEMMShape(128, 400, 100), GEMMShape(400, 200, 64)], GEMMVariant.all)
     func threadCountDeterminism(shape: GEMMShape, variant: GEMMVariant) {
