@@ -51,6 +51,8 @@ public final class Optimizer {
     private let parameters: ParameterStore
     private let state: UnsafeMutablePointer<Float>
     private let stateCount: Int
+    /// Whether updates run split over the pool or on the calling thread alone, by their timings.
+    private var placement = PoolOrCaller()
 
     public init(_ settings: OptimizerSettings, parameters: ParameterStore) {
         self.settings = settings
@@ -66,7 +68,8 @@ public final class Optimizer {
     /// A nil gradient, or a parameter that is not trainable (batch_norm's running statistics),
     /// is skipped. With `clipValue`/`clipNorm` set, the gradient buffers are clipped in place
     /// first (they are scratch the executor rewrites every step). Large models split every
-    /// tensor over the thread pool (the update is elementwise, so the split changes no bit).
+    /// tensor over the thread pool, or update on the calling thread alone when that has been
+    /// timed faster (`PoolOrCaller`); the update is elementwise, so neither changes a bit.
     public func apply(gradients: [UnsafePointer<Float>?]) {
         if settings.clipValue != nil || settings.clipNorm != nil { clip(gradients) }
         step += 1
@@ -75,7 +78,13 @@ public final class Optimizer {
             update(gradients, part: 0, of: 1)
             return
         }
-        pool.parallelFor(pool.threadCount, Parts(optimizer: self, gradients: gradients, parts: pool.threadCount))
+        placement.run { onPool in
+            if onPool {
+                pool.parallelFor(pool.threadCount, Parts(optimizer: self, gradients: gradients, parts: pool.threadCount))
+            } else {
+                update(gradients, part: 0, of: 1)
+            }
+        }
     }
 
     /// The update split over the pool: part p updates slice p of every tensor.
