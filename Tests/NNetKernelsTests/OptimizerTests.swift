@@ -48,4 +48,35 @@ struct OptimizerTests {
         #expect(slowW.allSatisfy { $0 == 0.5 } && slowV.allSatisfy { $0 == .infinity })
         #expect(fastW == slowW, "\(fastW.prefix(3))")
     }
+
+    /// Each update says whether all the weights it wrote are finite: training relies on it instead
+    /// of reading the parameters again. One bad element anywhere (a full vector or the tail) is
+    /// enough; finite weights, however large, are fine.
+    @Test("updates report a non-finite weight wherever it lands", arguments: [0, 17, 36])
+    func updatesReportNonFiniteWeights(position: Int) {
+        let count = 37
+        for bad in [Float.nan, .infinity] {
+            var g = [Float](repeating: 0.25, count: count)
+            var w = [Float](repeating: 3e38, count: count), v = [Float](repeating: 0, count: count)
+            var m = v, s = v
+            #expect(Kernels.sgdUpdate(weights: &w, gradient: g, count: count, learningRate: 0.1))
+            #expect(Kernels.momentumUpdate(weights: &w, gradient: g, velocity: &v, count: count, learningRate: 0.1,
+                                           momentum: 0.9, nesterov: true))
+            #expect(Kernels.adamUpdate(weights: &w, gradient: g, firstMoment: &m, secondMoment: &s, count: count,
+                                       learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1))
+            g[position] = bad
+            #expect(!Kernels.sgdUpdate(weights: &w, gradient: g, count: count, learningRate: 0.1))
+            w = [Float](repeating: 0.5, count: count)
+            #expect(!Kernels.momentumUpdate(weights: &w, gradient: g, velocity: &v, count: count, learningRate: 0.1,
+                                            momentum: 0.9, nesterov: false))
+            w = [Float](repeating: 0.5, count: count)
+            m = [Float](repeating: 0, count: count)
+            s = m
+            // A non-finite gradient makes Adam's moment non-finite and the step ∞/∞ or NaN.
+            let written = Kernels.adamUpdate(weights: &w, gradient: g, firstMoment: &m, secondMoment: &s, count: count,
+                                             learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1)
+            #expect(!written)
+            #expect(w.filter { !$0.isFinite }.count == 1)
+        }
+    }
 }

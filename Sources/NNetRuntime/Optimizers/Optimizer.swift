@@ -53,6 +53,9 @@ public final class Optimizer {
     private let stateCount: Int
     /// Whether updates run split over the pool or on the calling thread alone, by their timings.
     private var placement = PoolOrCaller()
+    /// Per part of a split update: whether every weight it wrote is finite.
+    private let partsFinite: UnsafeMutablePointer<Bool>
+    private let partsCapacity: Int
 
     public init(_ settings: OptimizerSettings, parameters: ParameterStore) {
         self.settings = settings
@@ -60,31 +63,44 @@ public final class Optimizer {
         stateCount = settings.stateSlots * parameters.totalCount
         state = UnsafeMutablePointer<Float>.allocate(capacity: max(stateCount, 1))
         state.initialize(repeating: 0, count: max(stateCount, 1))
+        partsCapacity = max(ThreadPool.shared.threadCount, 1)
+        partsFinite = .allocate(capacity: partsCapacity)
+        partsFinite.initialize(repeating: true, count: partsCapacity)
     }
 
-    deinit { state.deallocate() }
+    deinit {
+        state.deallocate()
+        partsFinite.deallocate()
+    }
 
-    /// Applies one update to every parameter from its gradient buffer.
+    /// Applies one update to every parameter from its gradient buffer, and returns whether every
+    /// weight it wrote is finite (checked as they are written, so that training need not read the
+    /// parameters again; parameters it skips are not covered).
     /// A nil gradient, or a parameter that is not trainable (batch_norm's running statistics),
     /// is skipped. With `clipValue`/`clipNorm` set, the gradient buffers are clipped in place
     /// first (they are scratch the executor rewrites every step). Large models split every
     /// tensor over the thread pool, or update on the calling thread alone when that has been
     /// timed faster (`PoolOrCaller`); the update is elementwise, so neither changes a bit.
-    public func apply(gradients: [UnsafePointer<Float>?]) {
+    @discardableResult
+    public func apply(gradients: [UnsafePointer<Float>?]) -> Bool {
         if settings.clipValue != nil || settings.clipNorm != nil { clip(gradients) }
         step += 1
         let pool = ThreadPool.shared
-        guard parameters.totalCount >= Optimizer.parallelThreshold, pool.threadCount > 1 else {
-            update(gradients, part: 0, of: 1)
-            return
+        guard parameters.totalCount >= Optimizer.parallelThreshold, pool.threadCount > 1,
+              pool.threadCount <= partsCapacity else {
+            return update(gradients, part: 0, of: 1)
         }
+        var finite = true
         placement.run { onPool in
             if onPool {
-                pool.parallelFor(pool.threadCount, Parts(optimizer: self, gradients: gradients, parts: pool.threadCount))
+                let parts = pool.threadCount
+                pool.parallelFor(parts, Parts(optimizer: self, gradients: gradients, parts: parts))
+                for part in 0..<parts where !partsFinite[part] { finite = false }
             } else {
-                update(gradients, part: 0, of: 1)
+                finite = update(gradients, part: 0, of: 1)
             }
         }
+        return finite
     }
 
     /// The update split over the pool: part p updates slice p of every tensor.
@@ -92,15 +108,17 @@ public final class Optimizer {
         let optimizer: Optimizer
         let gradients: [UnsafePointer<Float>?]
         let parts: Int
-        func run(_ part: Int) { optimizer.update(gradients, part: part, of: parts) }
+        func run(_ part: Int) { optimizer.partsFinite[part] = optimizer.update(gradients, part: part, of: parts) }
     }
 
     /// Parameters (elements) from which the update is worth splitting over threads: ~1 MB of
     /// weights, gradients and moments, 15-20 µs on one core against a few µs to dispatch.
     static let parallelThreshold = 1 << 16
 
-    /// Updates slice `part` of `parts` of every tensor (slices are whole 16-float vectors).
-    private func update(_ gradients: [UnsafePointer<Float>?], part: Int, of parts: Int) {
+    /// Updates slice `part` of `parts` of every tensor (slices are whole 16-float vectors);
+    /// returns whether every weight it wrote is finite.
+    private func update(_ gradients: [UnsafePointer<Float>?], part: Int, of parts: Int) -> Bool {
+        var finite = true
         let lr = settings.learningRate
         let total = parameters.totalCount
         for (index, gradient) in gradients.enumerated() {
@@ -111,22 +129,25 @@ public final class Optimizer {
             guard end > first else { continue }
             let w = parameters.pointer(index) + first, g = gradient + first, n = end - first
             let offset = parameters.offsets[index] + first
+            let written: Bool
             switch settings.kind {
             case .gd:
-                Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
+                written = Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
             case .sgd(let momentum, let nesterov):
                 if momentum == 0 {
-                    Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
+                    written = Kernels.sgdUpdate(weights: w, gradient: g, count: n, learningRate: lr)
                 } else {
-                    Kernels.momentumUpdate(weights: w, gradient: g, velocity: state + offset, count: n,
-                                           learningRate: lr, momentum: momentum, nesterov: nesterov)
+                    written = Kernels.momentumUpdate(weights: w, gradient: g, velocity: state + offset, count: n,
+                                                     learningRate: lr, momentum: momentum, nesterov: nesterov)
                 }
             case .adam(let beta1, let beta2, let epsilon):
-                Kernels.adamUpdate(weights: w, gradient: g, firstMoment: state + offset,
-                                   secondMoment: state + total + offset, count: n, learningRate: lr,
-                                   beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
+                written = Kernels.adamUpdate(weights: w, gradient: g, firstMoment: state + offset,
+                                             secondMoment: state + total + offset, count: n, learningRate: lr,
+                                             beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
             }
+            if !written { finite = false }
         }
+        return finite
     }
 
     /// Clips by value (each element to [-v, v]), then by global norm: when ‖g‖₂ over every

@@ -53,11 +53,12 @@ extension GANTrainer {
         throw named(fault)
     }
 
-    /// A model's parameters after its optimizer's update.
-    func checkParameters(_ instance: ModelInstance) throws {
+    /// A model's parameters after its optimizer's update, which returned `updateFinite` for those
+    /// it wrote from `gradients`.
+    func checkParameters(_ instance: ModelInstance, updateFinite: Bool, gradients: [UnsafePointer<Float>?]) throws {
         let (epoch, step) = stepNumbers
-        if let fault = FaultLocator.checkParameters(model: instance.model, parameters: instance.parameters,
-                                                    epoch: epoch, step: step) { throw named(fault) }
+        if let fault = FaultLocator.checkParameters(model: instance.model, parameters: instance.parameters, updateFinite: updateFinite,
+                                                    gradients: gradients, epoch: epoch, step: step) { throw named(fault) }
     }
 }
 

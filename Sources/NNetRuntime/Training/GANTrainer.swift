@@ -332,8 +332,8 @@ public final class GANTrainer {
                             }
                             try checkSummedGradients(gradients)
                         }
-                        discriminatorOptimizer.apply(gradients: gradients)
-                        try checkParameters(discriminator)
+                        let discriminatorFinite = discriminatorOptimizer.apply(gradients: gradients)
+                        try checkParameters(discriminator, updateFinite: discriminatorFinite, gradients: gradients)
                         let fake = sumOfScores(rows: fakeRow..<(fakeRow + batch))
                         sums.realScore += Double(real) / Double(batch * configuration.discriminatorSteps)
                         sums.fakeScore += Double(fake) / Double(batch * configuration.discriminatorSteps)
@@ -361,8 +361,8 @@ public final class GANTrainer {
                     generatorExecutor.runBackward()
                     try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
                                   dropout: generatorDropout, checkLoss: false)
-                    generatorOptimizer.apply(gradients: generatorGradients)
-                    try checkParameters(generator)
+                    let generatorFinite = generatorOptimizer.apply(gradients: generatorGradients)
+                    try checkParameters(generator, updateFinite: generatorFinite, gradients: generatorGradients)
                     generatorAverage?.update()
                     let stepLossG = sign * throughDiscriminator.loss
                     sums.lossD += Double(stepLossD)

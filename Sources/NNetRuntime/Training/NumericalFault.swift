@@ -214,9 +214,17 @@ extension FaultLocator {
                      fallback: (tensor, nil, value))
     }
 
-    /// After an optimizer update: the first parameter that is no longer finite.
-    static func checkParameters(model: LoweredModel, parameters: ParameterStore, epoch: Int, step: Int) -> NumericalFault? {
-        for index in parameters.infos.indices where !Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
+    /// After an optimizer update: the first parameter that is no longer finite. `updateFinite`
+    /// is what `Optimizer.apply` returned: when true, the parameters it updated (trainable, with a
+    /// gradient in `gradients`) were checked as they were written and are not read again.
+    static func checkParameters(model: LoweredModel, parameters: ParameterStore, updateFinite: Bool = false,
+                                gradients: [UnsafePointer<Float>?] = [], epoch: Int, step: Int) -> NumericalFault? {
+        for index in parameters.infos.indices {
+            let checkedByUpdate = updateFinite && index < gradients.count && gradients[index] != nil
+                && parameters.infos[index].isTrainable
+            if checkedByUpdate || Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
+                continue
+            }
             return parameterFault(model: model, parameters: parameters, index: index, epoch: epoch, step: step)
         }
         return nil

@@ -284,11 +284,10 @@ final class SupervisedRun {
             guard configuration.onNonFinite == .skip else { throw fault }
             return fault
         }
-        optimizer.apply(gradients: gradients)
-        let parameters = trainer.instance.parameters
-        for index in parameters.infos.indices where !Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
-            throw FaultLocator.parameterFault(model: model, parameters: parameters, index: index, epoch: epoch,
-                                              step: position.batchIndex)
+        let updateFinite = optimizer.apply(gradients: gradients)
+        if let fault = FaultLocator.checkParameters(model: model, parameters: trainer.instance.parameters, updateFinite: updateFinite,
+                                                    gradients: gradients, epoch: epoch, step: position.batchIndex) {
+            throw fault
         }
         sums.loss += Double(loss) * Double(rows)
         sums.samples += rows

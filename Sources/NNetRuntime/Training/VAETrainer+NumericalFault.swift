@@ -52,13 +52,14 @@ extension VAETrainer {
                                               rows: rows, dropout: dropout, epoch: epoch, step: step, checkLoss: false) { throw named(fault) }
     }
 
-    /// Both models' parameters after the update.
-    func checkParameters() throws {
+    /// Both models' parameters after the updates, which returned `decoderFinite` and
+    /// `encoderFinite` for the weights they wrote.
+    func checkParameters(_ run: TrainingRun, decoderFinite: Bool, encoderFinite: Bool) throws {
         let (epoch, step) = stepNumbers
-        for instance in [decoder, encoder] {
-            if let fault = FaultLocator.checkParameters(model: instance.model, parameters: instance.parameters,
-                                                        epoch: epoch, step: step) { throw named(fault) }
-        }
+        if let fault = FaultLocator.checkParameters(model: decoder.model, parameters: decoder.parameters, updateFinite: decoderFinite,
+                                                    gradients: run.decoderGradients, epoch: epoch, step: step) { throw named(fault) }
+        if let fault = FaultLocator.checkParameters(model: encoder.model, parameters: encoder.parameters, updateFinite: encoderFinite,
+                                                    gradients: run.encoderGradients, epoch: epoch, step: step) { throw named(fault) }
     }
 }
 

@@ -156,9 +156,9 @@ public final class VAETrainer {
         }
         encoderExecutor.runBackward()
         try checkEncoderGradients(rows: rows, dropout: encoderDropout)
-        training.decoderOptimizer.apply(gradients: training.decoderGradients)
-        training.encoderOptimizer.apply(gradients: training.encoderGradients)
-        try checkParameters()
+        let decoderFinite = training.decoderOptimizer.apply(gradients: training.decoderGradients)
+        let encoderFinite = training.encoderOptimizer.apply(gradients: training.encoderGradients)
+        try checkParameters(training, decoderFinite: decoderFinite, encoderFinite: encoderFinite)
         return (reconstruction, divergence)
     }
 
