@@ -56,6 +56,30 @@ struct AllocationTests {
         return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
     }
 
+    /// An autoencoder's reconstruction loss: 128 x 784 sigmoid cross-entropies (or squared
+    /// errors), enough to be cut into chunks summed over the pool.
+    func allocationsForOneReconstructionEpoch(samples: Int, loss: LossKind) throws -> Int {
+        let model = try lowerModel("input [784]\ndense 64, activation: relu\ndense 784, activation: sigmoid")
+        var generator = SeededGenerator(seed: 4)
+        let pixels = (0..<samples * 784).map { _ in generator.nextFloat() }
+        let data = Dataset(name: "d", featureShape: [784], features: pixels, targetShape: [784], targets: pixels)
+        let configuration = TrainingConfiguration(
+            loss: loss, optimizer: OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 1e-3),
+            epochs: 1, batchSize: 128, seed: 3, metrics: [])
+        let trainer = Trainer(instance: ModelInstance(model, seed: 1), configuration: configuration)
+        return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
+    }
+
+    @Test("chunked reconstruction losses allocate nothing", arguments: [LossKind.binaryCrossEntropy, .meanSquaredError])
+    func reconstructionStepsAllocateNothing(loss: LossKind) throws {
+        guard nnet_allocation_counting_available() != 0 else { return }
+        _ = try allocationsForOneReconstructionEpoch(samples: 256, loss: loss)
+        let few = try allocationsForOneReconstructionEpoch(samples: 256, loss: loss)        // 2 steps
+        let many = try allocationsForOneReconstructionEpoch(samples: 128 * 6, loss: loss)   // 6 steps
+        #expect(few > 0, "the counter must see the epoch's end (its report)")
+        #expect(many == few, "4 more steps made \(many - few) more allocations")
+    }
+
     /// Dense layers (GEMMs, Adam), and convolution, max and average pooling, upsampling and their
     /// gradients, each large enough at batch 128 to be split over the pool.
     static let parallelModels: [(source: String, featureShape: [Int])] = [
