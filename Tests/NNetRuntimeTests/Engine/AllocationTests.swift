@@ -65,7 +65,7 @@ struct AllocationTests {
         let data = Dataset(name: "d", featureShape: [784], features: pixels, targetShape: [784], targets: pixels)
         let configuration = TrainingConfiguration(
             loss: loss, optimizer: OptimizerSettings(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), learningRate: 1e-3),
-            epochs: 1, batchSize: 128, seed: 3, metrics: [])
+            epochs: 1, batchSize: 128, seed: 3, metrics: [.mae])
         let trainer = Trainer(instance: ModelInstance(model, seed: 1), configuration: configuration)
         return try countAllocationsFromTheFirstStep(trainer) { try trainer.train(on: data, validation: nil, observer: nil) }
     }
