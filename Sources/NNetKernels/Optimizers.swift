@@ -16,20 +16,11 @@ extension Kernels {
     @discardableResult
     public static func sgdUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                  count: Int, learningRate: Float) -> Bool {
-        // A loop around an always-inlined function that returns w − w, as in `adamUpdate`: a closure
-        // or nested function that adds to the running sum itself captures it, and the compiler
-        // then allocates a box for it on every call (4 allocations per training step, counted).
-        @inline(__always) func update(_ i: Int, _ lanes: Int) -> Vector.F {
+        let nonFinite = Vector.sumEach(count) { i, lanes in
             let value = Vector.load(w + i, lanes: lanes) - learningRate * Vector.load(g + i, lanes: lanes)
             Vector.store(value, w + i, lanes: lanes)
             return value - value
         }
-        var nonFinite = Vector.F(), i = 0
-        while i &+ 16 <= count {
-            nonFinite += update(i, 16)
-            i &+= 16
-        }
-        if i < count { nonFinite += update(i, count &- i) }
         return nonFinite.sum() == 0
     }
 
@@ -39,7 +30,7 @@ extension Kernels {
     public static func momentumUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                       velocity v: UnsafeMutablePointer<Float>, count: Int,
                                       learningRate: Float, momentum: Float, nesterov: Bool) -> Bool {
-        @inline(__always) func update(_ i: Int, _ lanes: Int) -> Vector.F {
+        let nonFinite = Vector.sumEach(count) { i, lanes in
             let gradient = Vector.load(g + i, lanes: lanes)
             let velocity = momentum * Vector.load(v + i, lanes: lanes) + gradient
             let step = nesterov ? gradient + momentum * velocity : velocity
@@ -48,12 +39,6 @@ extension Kernels {
             Vector.store(value, w + i, lanes: lanes)
             return value - value
         }
-        var nonFinite = Vector.F(), i = 0
-        while i &+ 16 <= count {
-            nonFinite += update(i, 16)
-            i &+= 16
-        }
-        if i < count { nonFinite += update(i, count &- i) }
         return nonFinite.sum() == 0
     }
 
@@ -84,6 +69,7 @@ extension Kernels {
             Vector.store(value, w + i, lanes: lanes)
             return value - value
         }
+        // Not `Vector.sumEach`: with this body the optimiser emits `update` out of line again.
         var nonFinite = Vector.F(), i = 0
         while i &+ 16 <= count {
             nonFinite += update(i, 16)

@@ -19,8 +19,8 @@ import Darwin
 /// Running estimates of a pass's time split over the pool and on the caller alone; each call
 /// takes the cheaper, and every `probeInterval` calls the other one is timed again.
 public struct PoolOrCaller: Sendable {
-    /// Estimated nanoseconds per call: [split over the pool, on the caller]; nil until measured.
-    private var estimates: [Double?] = [nil, nil]
+    /// Estimated nanoseconds per call split over the pool, and on the caller alone; nil until measured.
+    private var poolEstimate: Double?, callerEstimate: Double?
     private var calls = 0
     /// Whether the call in progress (between `usesPool` and `record`) runs on the pool.
     private var current = true
@@ -37,7 +37,7 @@ public struct PoolOrCaller: Sendable {
     /// Whether the next call should run split over the pool. Call `record` after it.
     public mutating func usesPool() -> Bool {
         calls += 1
-        switch (estimates[0], estimates[1]) {
+        switch (poolEstimate, callerEstimate) {
         case (nil, _): current = true
         case (_, nil): current = false
         case (let pool?, let caller?):
@@ -49,9 +49,9 @@ public struct PoolOrCaller: Sendable {
 
     /// Records how long the call `usesPool` chose took.
     public mutating func record(nanoseconds: UInt64) {
-        let index = current ? 0 : 1
         let measured = Double(nanoseconds)
-        estimates[index] = estimates[index].map { $0 + PoolOrCaller.weight * (measured - $0) } ?? measured
+        func updated(_ estimate: Double?) -> Double { estimate.map { $0 + PoolOrCaller.weight * (measured - $0) } ?? measured }
+        if current { poolEstimate = updated(poolEstimate) } else { callerEstimate = updated(callerEstimate) }
     }
 
     /// Runs `pass` split over the pool (`true`) or on the caller alone (`false`), as the

@@ -189,6 +189,19 @@ enum Vector {
         if i < count { body(i, count &- i) }
     }
 
+    /// `forEach` for a body that returns a vector: the sum of what it returned. A body that adds
+    /// to a variable of its caller's instead captures it, and the compiler may box the captured
+    /// SIMD16 on the heap at every call (the optimizer updates did: 4 allocations per step).
+    @inline(__always) static func sumEach(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> F) -> F {
+        var sum = F(), i = 0
+        while i &+ 16 <= count {
+            sum += body(i, 16)
+            i &+= 16
+        }
+        if i < count { sum += body(i, count &- i) }
+        return sum
+    }
+
     /// `lanes` floats from p, the rest `padding`.
     @inline(__always) static func load(_ p: UnsafePointer<Float>, lanes: Int, padding: Float = 0) -> F {
         if lanes == 16 { return load(p) }

@@ -217,11 +217,10 @@ extension FaultLocator {
     /// After an optimizer update: the first parameter that is no longer finite. `updateFinite`
     /// is what `Optimizer.apply` returned: when true, the parameters it updated (trainable, with a
     /// gradient in `gradients`) were checked as they were written and are not read again.
-    static func checkParameters(model: LoweredModel, parameters: ParameterStore, updateFinite: Bool = false,
-                                gradients: [UnsafePointer<Float>?] = [], epoch: Int, step: Int) -> NumericalFault? {
+    static func checkParameters(model: LoweredModel, parameters: ParameterStore, updateFinite: Bool,
+                                gradients: [UnsafePointer<Float>?], epoch: Int, step: Int) -> NumericalFault? {
         for index in parameters.infos.indices {
-            let checkedByUpdate = updateFinite && index < gradients.count && gradients[index] != nil
-                && parameters.infos[index].isTrainable
+            let checkedByUpdate = updateFinite && gradients[index] != nil && parameters.infos[index].isTrainable
             if checkedByUpdate || Kernels.allFiniteInParallel(parameters.pointer(index), count: parameters.infos[index].count) {
                 continue
             }

@@ -73,11 +73,10 @@ struct AllocationTests {
     @Test("chunked reconstruction losses allocate nothing", arguments: [LossKind.binaryCrossEntropy, .meanSquaredError])
     func reconstructionStepsAllocateNothing(loss: LossKind) throws {
         guard nnet_allocation_counting_available() != 0 else { return }
-        _ = try allocationsForOneReconstructionEpoch(samples: 256, loss: loss)
-        let few = try allocationsForOneReconstructionEpoch(samples: 256, loss: loss)        // 2 steps
-        let many = try allocationsForOneReconstructionEpoch(samples: 128 * 6, loss: loss)   // 6 steps
-        #expect(few > 0, "the counter must see the epoch's end (its report)")
-        #expect(many == few, "4 more steps made \(many - few) more allocations")
+        // 2 steps against 6.
+        try expectStepsAllocateNothing(few: 256, many: 128 * 6, extraSteps: 4) {
+            try allocationsForOneReconstructionEpoch(samples: $0, loss: loss)
+        }
     }
 
     /// Dense layers (GEMMs, Adam), and convolution, max and average pooling, upsampling and their
@@ -101,11 +100,10 @@ struct AllocationTests {
     func parallelTrainingStepsAllocateNothing(model index: Int) throws {
         guard nnet_allocation_counting_available() != 0 else { return }
         let (source, shape) = Self.parallelModels[index]
-        _ = try allocationsForOneParallelEpoch(samples: 256, model: source, featureShape: shape)
-        let few = try allocationsForOneParallelEpoch(samples: 256, model: source, featureShape: shape)        // 2 steps
-        let many = try allocationsForOneParallelEpoch(samples: 128 * 6, model: source, featureShape: shape)  // 6 steps
-        #expect(few > 0, "the counter must see the epoch's end (its report)")
-        #expect(many == few, "4 more steps made \(many - few) more allocations")
+        // 2 steps against 6.
+        try expectStepsAllocateNothing(few: 256, many: 128 * 6, extraSteps: 4) {
+            try allocationsForOneParallelEpoch(samples: $0, model: source, featureShape: shape)
+        }
     }
 
     @Test(arguments: [false, true])
@@ -115,12 +113,10 @@ struct AllocationTests {
         #expect(nnet_allocation_counting_available() != 0, "malloc interposition is not active")
         #endif
         guard nnet_allocation_counting_available() != 0 else { return }
-        // Warm up lazily initialised runtime state (type metadata, thread pool).
-        _ = try allocationsForOneEpoch(samples: 64, reference: reference)
-        let few = try allocationsForOneEpoch(samples: 64, reference: reference)      // 2 steps
-        let many = try allocationsForOneEpoch(samples: 64 * 20, reference: reference) // 40 steps
-        #expect(few > 0, "the counter must see the epoch's end (its report)")
-        #expect(many == few, "38 more steps made \(many - few) more allocations")
+        // 2 steps against 40.
+        try expectStepsAllocateNothing(few: 64, many: 64 * 20, extraSteps: 38) {
+            try allocationsForOneEpoch(samples: $0, reference: reference)
+        }
     }
 }
 
@@ -145,6 +141,20 @@ func countAllocationsFromTheFirstStep(installStopCheck: (@escaping () -> Bool) -
     let count = nnet_allocation_counting_end()
     #expect(started.value, "no step was taken")
     return count
+}
+
+/// Counts an epoch of `few` samples twice (the first warms up lazily initialised runtime state:
+/// type metadata, the thread pool) and one of `many`, and expects the same count: the
+/// `extraSteps` steps more made no allocation. The count must not be 0 (the epoch's end, its
+/// report, allocates): else the counter saw nothing.
+func expectStepsAllocateNothing(few: Int, many: Int, extraSteps: Int, sourceLocation: SourceLocation = #_sourceLocation,
+                                _ epoch: (_ samples: Int) throws -> Int) rethrows {
+    _ = try epoch(few)
+    let fewCount = try epoch(few)
+    let manyCount = try epoch(many)
+    #expect(fewCount > 0, "the counter must see the epoch's end (its report)", sourceLocation: sourceLocation)
+    #expect(manyCount == fewCount, "\(extraSteps) more steps made \(manyCount - fewCount) more allocations",
+            sourceLocation: sourceLocation)
 }
 
 /// Whether counting has started (a class, so the trainer's closure can set it).

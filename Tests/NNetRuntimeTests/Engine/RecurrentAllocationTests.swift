@@ -32,10 +32,8 @@ extension AllocationTests {
     @Test(arguments: recurrentModels, [false, true])
     func recurrentTrainingStepsAllocateNothing(layers: String, reference: Bool) throws {
         guard nnet_allocation_counting_available() != 0 else { return }
-        _ = try recurrentAllocationsForOneEpoch(layers, samples: 64, reference: reference)
-        let few = try recurrentAllocationsForOneEpoch(layers, samples: 64, reference: reference)
-        let many = try recurrentAllocationsForOneEpoch(layers, samples: 64 * 20, reference: reference)
-        #expect(few > 0, "the counter must see the epoch's end (its report)")
-        #expect(many == few, "38 more steps made \(many - few) more allocations")
+        try expectStepsAllocateNothing(few: 64, many: 64 * 20, extraSteps: 38) {
+            try recurrentAllocationsForOneEpoch(layers, samples: $0, reference: reference)
+        }
     }
 }
