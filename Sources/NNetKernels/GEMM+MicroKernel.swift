@@ -6,6 +6,8 @@ extension Kernels {
     static let tileRows = 8
     /// Columns of C per micro-tile (two 16-float vectors of op(B) per k step).
     static let tileColumns = 32
+    /// Columns of the half-width tile that edge strips of at most 16 columns run.
+    static let halfTileColumns = 16
 
     /// C[0..<8, 0..<32] = finish((load ? C : 0) + Σ_p A[i, p]·B[p, j]) for p in 0..<depth.
     ///
@@ -82,6 +84,62 @@ extension Kernels {
         storeTileRow(c7a, c7b, to: c + 7 &* ldc, biasA: biasA, biasB: biasB, activation: activation)
     }
 
+    /// The 8x16 tile: `microKernel` for an edge strip of at most 16 columns (B's strip is still
+    /// 32 wide in memory; only its first 16 floats per k step are read). Half the FMAs of the full
+    /// tile, with the same chain per element of C, so results equal the full tile's. 128x400
+    /// products end in a 16-column strip: with the full tile it cost as much as a whole one.
+    @inline(never)
+    static func microKernelHalf(depth: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aDepthStride cs: Int,
+                                b: UnsafePointer<Float>, bDepthStride bs: Int,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
+                                bias: UnsafePointer<Float>?, activation: ActivationKind?) {
+        for r in 0..<8 { prefetchForWrite(c + r &* ldc) }
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+        var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        let bStep = bs &* 4
+        let rs2 = rs &* 2, rs3 = rs &* 3, rs4 = rs &* 4, rs5 = rs &* 5, rs6 = rs &* 6, rs7 = rs &* 7
+        for _ in 0..<depth {
+            let b0 = bp.loadUnaligned(as: SIMD16<Float>.self)
+            c0 = c0.addingProduct(SIMD16<Float>(repeating: ap[0]), b0)
+            c1 = c1.addingProduct(SIMD16<Float>(repeating: ap[rs]), b0)
+            c2 = c2.addingProduct(SIMD16<Float>(repeating: ap[rs2]), b0)
+            c3 = c3.addingProduct(SIMD16<Float>(repeating: ap[rs3]), b0)
+            c4 = c4.addingProduct(SIMD16<Float>(repeating: ap[rs4]), b0)
+            c5 = c5.addingProduct(SIMD16<Float>(repeating: ap[rs5]), b0)
+            c6 = c6.addingProduct(SIMD16<Float>(repeating: ap[rs6]), b0)
+            c7 = c7.addingProduct(SIMD16<Float>(repeating: ap[rs7]), b0)
+            ap += cs
+            bp += bStep
+        }
+        if load {
+            c0 += Vector.load(c); c1 += Vector.load(c + ldc); c2 += Vector.load(c + 2 &* ldc)
+            c3 += Vector.load(c + 3 &* ldc); c4 += Vector.load(c + 4 &* ldc); c5 += Vector.load(c + 5 &* ldc)
+            c6 += Vector.load(c + 6 &* ldc); c7 += Vector.load(c + 7 &* ldc)
+        }
+        let biasA = bias.map { Vector.load($0) } ?? SIMD16<Float>()
+        storeHalfTileRow(c0, to: c, bias: biasA, activation: activation)
+        storeHalfTileRow(c1, to: c + ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c2, to: c + 2 &* ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c3, to: c + 3 &* ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c4, to: c + 4 &* ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c5, to: c + 5 &* ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c6, to: c + 6 &* ldc, bias: biasA, activation: activation)
+        storeHalfTileRow(c7, to: c + 7 &* ldc, bias: biasA, activation: activation)
+    }
+
+    /// `storeTileRow` for the half-width tile's one vector per row.
+    @_transparent
+    static func storeHalfTileRow(_ row: SIMD16<Float>, to p: UnsafeMutablePointer<Float>,
+                                 bias: SIMD16<Float>, activation: ActivationKind?) {
+        if let activation {
+            Vector.store(Vector.activateInEpilogue(row + bias, activation), p)
+        } else {
+            Vector.store(row, p)
+        }
+    }
+
     /// Stores row r of an 8x32 tile (`lo`, `hi`: its two 16-float halves) at `p`, with the bias
     /// halves added and the activation applied unless `activation` is nil: the epilogue of the
     /// micro-kernel and the convolution tiles. Their local `store`/`finish` closures were outlined
@@ -101,19 +159,27 @@ extension Kernels {
         }
     }
 
-    /// One tile of `rows` ≤ 8 by `columns` ≤ 32. Full tiles go straight to C; edge tiles run the
-    /// same micro-kernel on an 8x32 scratch tile (A and B strips are zero-padded by the caller, so
-    /// the extra lanes compute zeros) and copy back only the valid part.
+    /// One tile of `rows` ≤ 8 by `columns` ≤ 32. Full tiles (8x32, or 8x16 on the half-width
+    /// kernel) go straight to C; other edge tiles run the kernel on an 8x32 scratch tile (A and B
+    /// strips are zero-padded by the caller, so the extra lanes compute zeros) and copy back only
+    /// the valid part.
     @inline(__always)
     static func tile(rows: Int, columns: Int, depth: Int,
                      a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
                      b: UnsafePointer<Float>, bDepthStride: Int,
                      c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
                      bias: UnsafePointer<Float>?, activation: ActivationKind?, scratch: UnsafeMutablePointer<Float>) {
-        if rows == tileRows && columns == tileColumns {
-            microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
-                        b: b, bDepthStride: bDepthStride, c: c, ldc: ldc, load: load,
-                        bias: bias, activation: activation)
+        let half = columns <= halfTileColumns
+        if rows == tileRows && (columns == tileColumns || columns == halfTileColumns) {
+            if half {
+                microKernelHalf(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                                b: b, bDepthStride: bDepthStride, c: c, ldc: ldc, load: load,
+                                bias: bias, activation: activation)
+            } else {
+                microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                            b: b, bDepthStride: bDepthStride, c: c, ldc: ldc, load: load,
+                            bias: bias, activation: activation)
+            }
             return
         }
         let scratchBias = scratch + tileRows * tileColumns
@@ -127,9 +193,15 @@ extension Kernels {
             for j in 0..<tileColumns { scratchBias[j] = j < columns ? bias[j] : 0 }
             paddedBias = UnsafePointer(scratchBias)
         }
-        microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
-                    b: b, bDepthStride: bDepthStride, c: scratch, ldc: tileColumns, load: load,
-                    bias: paddedBias, activation: activation)
+        if half {
+            microKernelHalf(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                            b: b, bDepthStride: bDepthStride, c: scratch, ldc: tileColumns, load: load,
+                            bias: paddedBias, activation: activation)
+        } else {
+            microKernel(depth: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride,
+                        b: b, bDepthStride: bDepthStride, c: scratch, ldc: tileColumns, load: load,
+                        bias: paddedBias, activation: activation)
+        }
         for i in 0..<rows {
             for j in 0..<columns { c[i &* ldc &+ j] = scratch[i &* tileColumns &+ j] }
         }

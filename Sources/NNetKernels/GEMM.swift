@@ -181,8 +181,8 @@ extension Kernels {
             problem.run(rows: 0..<m, columns: 0..<n)
             return
         }
-        pool.parallelFor(parts, GEMMParts(problem: problem, m: m, n: n, tiles: split.tiles, parts: parts,
-                                           splitsColumns: split.splitsColumns))
+        pool.parallelFor(parts, GEMMParts(problem: problem, pieces: GEMMPieces(m: m, n: n, splitsColumns: split.splitsColumns,
+                                                                                 parts: parts)))
     }
 
     /// k = 0: the product is empty, so C = activation(bias (+ C)).
@@ -198,24 +198,24 @@ extension Kernels {
     }
 }
 
-/// How a GEMM is dealt out to threads: into pieces of whole 8x32 tiles along n or along m,
-/// whichever makes the largest piece cheaper. A piece's cost counts its tiles (an edge tile runs
-/// the full kernel on zero padding, so it costs as much as a full one), the B strips it packs,
-/// and the operands it reads: split along n, every thread reads all of A and its own strips of B;
-/// split along m, all of B and its own panels of A (and packs all of B when B needs packing at the
-/// piece's height). In training, B is usually a weight matrix the optimizer rewrote after the
-/// previous step (in L3 or in the other core's cache), and A the batch's activations.
+/// How a GEMM is dealt out to threads: along n (32-column strips) or along m (8-row panels),
+/// whichever makes a piece cheaper. Either way the pieces get equal shares of the tiles
+/// (`GEMMParts`), so what differs is what each piece packs and reads: split along n, every
+/// thread reads all of A and its own strips of B; split along m, all of B and its own panels of A
+/// (and packs all of B when B needs packing at the piece's height). In training, B is usually a
+/// weight matrix the optimizer rewrote after the previous step (in L3 or in the other core's
+/// cache), and A the batch's activations.
 ///
-/// Counting the reads moved the batch-sized products of W6 (128x400x784, 128x784x400) from 8 + 8
-/// row tiles to 7 + 6 column strips: alone, hot in cache, the row split is faster (210 against 196
+/// Counting the reads moved the batch-sized products of W6 (128x400x784, 128x784x400) from row
+/// panels to column strips: alone, hot in cache, the row split is faster (210 against 196
 /// GFLOP/s), but in the training step each thread then streams the whole 1.25 MB weight matrix
 /// and W6's epoch took 1.37-1.43 s against 1.26-1.36 s split along n (2 threads, 18 epochs each,
 /// alternating builds). Tall products (a convolution's m of 50,000 pixels against n of 64
 /// channels) stay split along m.
 struct GEMMSplit {
     let splitsColumns: Bool
-    /// Tiles along the split dimension, and the pieces they are dealt into (≤ threads).
-    let tiles: Int, parts: Int
+    /// Pieces (≤ threads, ≤ tiles).
+    let parts: Int
 
     /// Cost of packing one 32-column strip of B, in tiles of 8 rows computed over the same depth:
     /// measured on 1 thread, 128x400x784 A·Bᵀ 98.3 against A·B 105.8 GFLOP/s (the transposing
@@ -224,8 +224,7 @@ struct GEMMSplit {
 
     /// Cost of reading one 32-column strip of B (k x 32) from L3 or another core, in the same
     /// tiles; an 8-row panel of A (8 x k) costs a quarter of it. Chosen from W6's epochs (above):
-    /// between 2 and 3 it moves W6's batch-sized products to n and keeps square products and
-    /// its weight gradients (784x400x128 Aᵀ·B) where they were.
+    /// between 2 and 3 it moves W6's batch-sized products to n.
     static let stripReadCost = 2.5
 
     init(m: Int, n: Int, transB: Bool, threads: Int) {
@@ -238,33 +237,103 @@ struct GEMMSplit {
         let pieceRows = min(m, largest(rowTiles) * Kernels.tileRows)
         let stripRead = GEMMSplit.stripReadCost
         let panelRead = stripRead * Double(Kernels.tileRows) / Double(Kernels.tileColumns)
-        let columnsCost = Double(largest(columnTiles) * rowTiles)
-            + (packsB(rows: m) ? Double(largest(columnTiles)) * pack : 0)
+        let columnsCost = (packsB(rows: m) ? Double(largest(columnTiles)) * pack : 0)
             + Double(largest(columnTiles)) * stripRead + Double(rowTiles) * panelRead
-        let rowsCost = Double(largest(rowTiles) * columnTiles)
-            + (packsB(rows: pieceRows) ? Double(columnTiles) * pack : 0)
+        let rowsCost = (packsB(rows: pieceRows) ? Double(columnTiles) * pack : 0)
             + Double(columnTiles) * stripRead + Double(largest(rowTiles)) * panelRead
         // Ties (square products) go to n: each thread then reads a distinct part of B. (Ties to
         // m made W3's 2-thread epochs 12% slower: each thread streamed all of a 784x512 B.)
         splitsColumns = columnsCost <= rowsCost
-        tiles = splitsColumns ? columnTiles : rowTiles
-        parts = min(threads, tiles)
+        parts = min(threads, rowTiles * columnTiles)
     }
 }
 
-/// A GEMM split into `parts` pieces of whole tiles along n (or m): part p computes tiles
-/// p·tiles/parts ..< (p+1)·tiles/parts.
+/// A GEMM dealt out in `parts` runs of equal cost over its tiles, numbered strip by strip along
+/// the split dimension (split along n: the 32-column strips, and in each strip its 8-row tiles
+/// top to bottom; split along m: the 8-row panels, and in each its 32-column tiles). A run may
+/// start or end inside a strip: that strip is then shared, its tiles above the boundary going to
+/// one thread and those below to the next. Whole-strip pieces left 128x400 products (12.5 strips)
+/// at 7 strips against 6: one thread idle for a strip of every such product.
+///
+/// Tiles in the last 32-column strip count half when it is at most 16 columns wide: they run the
+/// half-width kernel.
+struct GEMMPieces {
+    let m: Int, n: Int
+    let splitsColumns: Bool
+    let parts: Int
+
+    /// Strips along the split dimension and tiles across each.
+    var strips: Int { splitsColumns ? (n + Kernels.tileColumns - 1) / Kernels.tileColumns : (m + Kernels.tileRows - 1) / Kernels.tileRows }
+    var across: Int { splitsColumns ? (m + Kernels.tileRows - 1) / Kernels.tileRows : (n + Kernels.tileColumns - 1) / Kernels.tileColumns }
+    /// Weight (in half tiles) of a tile in the last 32-column strip: 1 when that strip is at most
+    /// 16 columns wide (the half-width kernel), else 2 like every other tile.
+    var lastColumnWeight: Int {
+        let rest = n % Kernels.tileColumns
+        return rest != 0 && rest <= Kernels.halfTileColumns ? 1 : 2
+    }
+
+    /// The first tile (in strip-by-strip numbering) of part `part`, at the tile boundary nearest
+    /// to an equal share of the weight (rounding down could leave a whole tile's difference);
+    /// `boundary(parts)` is the number of tiles.
+    func boundary(_ part: Int) -> Int {
+        let across = across, strips = strips, lastWeight = lastColumnWeight
+        if splitsColumns {
+            let fullWeight = 2 * across * (strips - 1)
+            let target = part * (fullWeight + lastWeight * across) / parts
+            return target <= fullWeight ? (target + 1) / 2 : across * (strips - 1) + (target - fullWeight) / lastWeight
+        }
+        let fullWeight = 2 * (across - 1), panelWeight = fullWeight + lastWeight
+        let target = part * panelWeight * strips / parts
+        let rest = target % panelWeight
+        let tile = rest <= fullWeight ? (rest + 1) / 2 : across - 1 + (rest - fullWeight) / lastWeight
+        return target / panelWeight * across + tile
+    }
+
+    /// Calls `body` with the rectangles of C that part `part` computes: a shared strip's tiles,
+    /// whole strips, another shared strip's tiles (each possibly absent).
+    @inline(__always)
+    func rectangles(_ part: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
+        let across = across, tr = Kernels.tileRows, tc = Kernels.tileColumns
+        var index = boundary(part)
+        let end = boundary(part + 1)
+        while index < end {
+            let strip = index / across, tile = index % across
+            let shared = tile != 0 || end - index < across
+            let strips = shared ? 1 : (end - index) / across
+            let tiles = shared ? tile..<min(across, tile + end - index) : 0..<across
+            if splitsColumns {
+                body((tiles.lowerBound * tr)..<min(m, tiles.upperBound * tr),
+                     (strip * tc)..<min(n, (strip + strips) * tc))
+            } else {
+                body((strip * tr)..<min(m, (strip + strips) * tr),
+                     (tiles.lowerBound * tc)..<min(n, tiles.upperBound * tc))
+            }
+            index += shared ? tiles.count : strips * across
+        }
+    }
+}
+
+/// A GEMM's pieces run by the pool, one per participant.
 struct GEMMParts: ParallelTask {
     let problem: GEMMProblem
-    let m: Int, n: Int, tiles: Int, parts: Int
-    let splitsColumns: Bool
+    let pieces: GEMMPieces
 
     func run(_ part: Int) {
-        let first = part * tiles / parts, last = (part + 1) * tiles / parts
-        if splitsColumns {
-            problem.run(rows: 0..<m, columns: (first * Kernels.tileColumns)..<min(n, last * Kernels.tileColumns))
-        } else {
-            problem.run(rows: (first * Kernels.tileRows)..<min(m, last * Kernels.tileRows), columns: 0..<n)
+        pieces.rectangles(part) { problem.run(rows: $0, columns: $1) }
+    }
+}
+
+extension Kernels {
+    /// The rectangles of C (rows, columns) that each of `threads` threads computes in an m x n
+    /// product, as `gemm` deals them out (it uses fewer threads for products under ~1 MFLOP per
+    /// thread). For tests and benchmarks.
+    public static func gemmPieces(m: Int, n: Int, transB: Bool, threads: Int) -> [[(rows: Range<Int>, columns: Range<Int>)]] {
+        let split = GEMMSplit(m: m, n: n, transB: transB, threads: threads)
+        let pieces = GEMMPieces(m: m, n: n, splitsColumns: split.splitsColumns, parts: split.parts)
+        return (0..<split.parts).map { part in
+            var rectangles: [(rows: Range<Int>, columns: Range<Int>)] = []
+            pieces.rectangles(part) { rectangles.append(($0, $1)) }
+            return rectangles
         }
     }
 }

@@ -123,7 +123,9 @@ struct GEMMTests {
     static let activations: [ActivationKind] = [.linear, .relu, .leakyRelu(alpha: 0.1), .sigmoid, .tanh]
 
     @Test("fused bias and activation match the reference",
+          // 24x48: full tiles of the half-width (16-column) kernel; 17x33: its scratch tile.
           arguments: [GEMMShape(1, 1, 1), GEMMShape(17, 33, 15), GEMMShape(32, 64, 300), GEMMShape(9, 31, 0),
+                      GEMMShape(24, 48, 70),
                       GEMMShape(1000, 1, 2), GEMMShape(37, 1, 300)],
           activations)
     func fusedEpilogue(shape: GEMMShape, activation: ActivationKind) {
@@ -152,7 +154,8 @@ struct GEMMTests {
     }
 
     @Test("results are bitwise identical for 1, 2 and 3 threads",
-          // 517x40 and 400x200 are split along m at 2 threads, the others along n.
+          // 517x40 and 400x200 are split along m at 2 threads, the others along n; 517x40,
+          // 128x400 and 64x1000 share a strip between two threads (see "GEMM pieces").
           arguments: [GEMMShape(200, 300, 257), GEMMShape(517, 40, 129), GEMMShape(64, 1000, 100),
                       GEMMShape(128, 400, 100), GEMMShape(400, 200, 64)], GEMMVariant.all)
     func threadCountDeterminism(shape: GEMMShape, variant: GEMMVariant) {
@@ -177,5 +180,52 @@ struct GEMMTests {
                          b: problem.b, ldb: problem.ldb, c: out.baseAddress!, ldc: problem.ldc, accumulate: true)
         }
         #expect(c == problem.run(fast: true, pool: nil))
+    }
+}
+
+@Suite("GEMM pieces")
+struct GEMMPiecesTests {
+    /// A tile's cost in half tiles: 8x32 tiles cost 2 (edge tiles too: they run the full kernel
+    /// on padding), tiles at most 16 columns wide 1 (the half-width kernel).
+    static func cost(rows: Range<Int>, columns: Range<Int>) -> Int {
+        let rowTiles = (rows.count + 7) / 8
+        let full = columns.count / 32, rest = columns.count % 32
+        return rowTiles * (2 * full + (rest == 0 ? 0 : rest <= 16 ? 1 : 2))
+    }
+
+    @Test("every element of C is computed by exactly one thread, and the threads' tile costs differ by at most one tile",
+          arguments: [GEMMShape(128, 400, 1), GEMMShape(128, 784, 1), GEMMShape(400, 784, 1), GEMMShape(784, 400, 1),
+                      GEMMShape(517, 40, 1), GEMMShape(64, 1000, 1), GEMMShape(9, 40, 1), GEMMShape(3, 3, 1),
+                      GEMMShape(1, 100, 1), GEMMShape(1000, 33, 1)],
+          [2, 3, 4])
+    func piecesCoverCOnceAndBalance(shape: GEMMShape, threads: Int) {
+        for transB in [false, true] {
+            let pieces = Kernels.gemmPieces(m: shape.m, n: shape.n, transB: transB, threads: threads)
+            var owner = [Int](repeating: -1, count: shape.m * shape.n)
+            var overlaps = 0
+            for (part, rectangles) in pieces.enumerated() {
+                for (rows, columns) in rectangles {
+                    // Pieces start on tile boundaries (an in-place edge strip is packed from there).
+                    #expect(rows.lowerBound % 8 == 0 && columns.lowerBound % 32 == 0, "\(shape) \(rows) \(columns)")
+                    for i in rows { for j in columns {
+                        if owner[i * shape.n + j] != -1 { overlaps += 1 }
+                        owner[i * shape.n + j] = part
+                    } }
+                }
+            }
+            #expect(overlaps == 0, "\(shape) threads \(threads)")
+            #expect(!owner.contains(-1), "\(shape) threads \(threads): elements nobody computes")
+            let costs = pieces.map { $0.reduce(0) { $0 + Self.cost(rows: $1.rows, columns: $1.columns) } }
+            #expect(pieces.count == min(threads, ((shape.m + 7) / 8) * ((shape.n + 31) / 32)))
+            #expect(costs.max()! - costs.min()! <= 2, "\(shape) threads \(threads) transB \(transB): costs \(costs)")
+        }
+    }
+
+    @Test("a 128x400 product's 12.5 strips are shared 6.25 and 6.25 between two threads")
+    func sharesTheMiddleStrip() {
+        let pieces = Kernels.gemmPieces(m: 128, n: 400, transB: false, threads: 2)
+        #expect(pieces.count == 2)
+        #expect(pieces[0].map { "\($0.rows) \($0.columns)" } == ["0..<128 0..<192", "0..<32 192..<224"])
+        #expect(pieces[1].map { "\($0.rows) \($0.columns)" } == ["32..<128 192..<224", "0..<128 224..<400"])
     }
 }
