@@ -66,8 +66,12 @@ extension Kernels {
     }
 
     /// One 32-column strip of `packB`, starting at column `column`, `width` ≤ 32 valid columns.
+    /// Edge strips are packed with vectors too (16 columns at a time, the rest zero): the last
+    /// strip of a 784- or 400-wide op(B) is 16 columns, and element by element its transposed
+    /// packing cost more than a full strip's.
     static func packBStrip(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, depth: Int, column: Int,
                            width: Int, into out: UnsafeMutablePointer<Float>) {
+        let lowLanes = min(16, width), highLanes = max(0, width - 16)
         if !transposed {
             // B[p, j] = b[p·ldb + j]: copy 32 contiguous floats per p.
             let source = b + column
@@ -81,7 +85,9 @@ extension Kernels {
                 }
             } else {
                 for p in 0..<depth {
-                    for j in 0..<tileColumns { out[p &* 32 &+ j] = j < width ? source[p &* ldb &+ j] : 0 }
+                    let from = source + p &* ldb
+                    Vector.store(Vector.load(from, lanes: lowLanes), out + p &* 32)
+                    Vector.store(highLanes > 0 ? Vector.load(from + 16, lanes: highLanes) : Vector.F(), out + p &* 32 + 16)
                 }
             }
             return
@@ -89,10 +95,18 @@ extension Kernels {
         // B[p, j] = b[j·ldb + p]: 16x16 blocks transposed in registers, then scalar tails.
         let source = b + column * ldb
         var p = 0
-        if width == tileColumns {
+        if width >= 16 {
             while p + 16 <= depth {
                 transpose16x16(source + p, stride: ldb, into: out + p &* 32, outputStride: 32)
-                transpose16x16(source + 16 &* ldb + p, stride: ldb, into: out + p &* 32 + 16, outputStride: 32)
+                if width == tileColumns {
+                    transpose16x16(source + 16 &* ldb + p, stride: ldb, into: out + p &* 32 + 16, outputStride: 32)
+                } else {
+                    for q in p..<(p + 16) {
+                        var high = Vector.F()
+                        for j in 0..<highLanes { high[j] = source[(16 &+ j) &* ldb &+ q] }
+                        Vector.store(high, out + q &* 32 + 16)
+                    }
+                }
                 p += 16
             }
         }

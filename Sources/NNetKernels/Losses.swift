@@ -113,8 +113,8 @@ protocol LossChunk {
 }
 
 extension Kernels {
-    /// Elements per chunk of an elementwise loss from which the loss is split over the pool (a
-    /// VAE's 128 x 784 outputs took 3% of an epoch on the calling thread alone).
+    /// Most elements per chunk of an elementwise loss, which is split over the pool from two chunks'
+    /// worth (a VAE's 128 x 784 outputs took 3% of an epoch on the calling thread alone).
     static let lossChunkElements = 16_384
     /// At most this many chunks (their partial sums live on the stack).
     static let maximumLossChunks = 64
@@ -124,7 +124,9 @@ extension Kernels {
     /// of threads; the chunks are spread over the pool.
     static func chunkedSum<Body: LossChunk>(_ count: Int, _ body: Body) -> Double {
         if count < 2 * lossChunkElements { return body.sum(0..<count) }
-        let chunks = min(maximumLossChunks, (count + lossChunkElements - 1) / lossChunkElements)
+        // A multiple of 4 chunks, so 2 or 4 threads get equal shares (a VAE's 128 x 784 outputs
+        // made 7, split 3 + 4: the calling thread waited a chunk for the worker on every step).
+        let chunks = min(maximumLossChunks, ((count + lossChunkElements - 1) / lossChunkElements + 3) / 4 * 4)
         let chunkSize = ((count + chunks - 1) / chunks + 15) / 16 * 16
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partials in
             let pool = ThreadPool.shared

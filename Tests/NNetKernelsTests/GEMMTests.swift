@@ -96,6 +96,8 @@ struct GEMMTests {
         GEMMShape(1, 257, 33), GEMMShape(257, 1, 17), GEMMShape(33, 15, 257), GEMMShape(17, 31, 1),
         GEMMShape(15, 33, 16), GEMMShape(257, 33, 31), GEMMShape(8, 32, 5), GEMMShape(9, 40, 300),
         GEMMShape(65, 100, 200), GEMMShape(300, 70, 500), GEMMShape(7, 129, 64), GEMMShape(100, 7, 193),
+        // A last strip of exactly 16 columns (the half-width kernel, packed 16 at a time).
+        GEMMShape(40, 400, 37),
         // The seed models' forward and backward shapes.
         GEMMShape(32, 32, 784), GEMMShape(784, 32, 32), GEMMShape(32, 784, 32), GEMMShape(128, 256, 512),
         // One output column (the matrix-vector path): short and long rows, few and many outputs
