@@ -1,6 +1,7 @@
 // Seeded, platform-independent random numbers: initialisation, shuffling, dropout, noise.
 // Stage: runtime. xoshiro256** seeded through SplitMix64, so a seed gives the same stream everywhere.
 
+import CLibm
 import NNetKernels
 
 #if canImport(Glibc)
@@ -88,7 +89,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         let u1 = max(Double(first >> 11) * 0x1p-53, Double.leastNormalMagnitude)
         let u2 = Double(second >> 11) * 0x1p-53
         let radius = sqrt(-2 * log(u1)), angle = 2 * Double.pi * u2
-        return (Float(radius * cos(angle)), Float(radius * sin(angle)))
+        // One sincos instead of cos and sin: the same bits (glibc; checked on 20M angles), one
+        // argument reduction (the noise's trigonometry was 2% of a GAN epoch).
+        var sine = 0.0, cosine = 0.0
+        nnet_sincos(angle, &sine, &cosine)
+        return (Float(radius * cosine), Float(radius * sine))
     }
 
     /// Uniform integer in 0..<bound.
