@@ -80,7 +80,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         let pairs = (count + 1) / 2
         for word in 0..<2 * pairs { draws[word] = next() }
         let pool = ThreadPool.shared
-        let parts = count >= 4096 ? pool.threadCount : 1
+        let parts = count >= 2048 ? pool.threadCount : 1
         pool.parallelFor(parts, NormalPairs(draws: draws, buffer: buffer, count: count, pairs: pairs, parts: parts))
     }
 

@@ -37,17 +37,46 @@ import NNetDriver
         """
     }
 
-    @Test("1, 2 and 3 threads train to the same weights and losses")
-    func sameBitsOnAnyThreadCount() throws {
+    /// A VAE whose sampling step (noise, z, the KL term and their gradient: 128 x 16 latent values)
+    /// is split over the threads, as are its dense layers and its reconstruction loss.
+    static func vaeProgram(weights: String) -> String {
+        """
+        data d = blobs(n: 384, centers: 3, features: 784, spread: 2, seed: 5)
+        model encoder {
+          input [784]
+          dense 64, activation: relu
+          dense 32
+        }
+        model decoder {
+          input [16]
+          dense 64, activation: relu
+          dense 784
+        }
+        vae v {
+          encoder: encoder
+          decoder: decoder
+          reconstruction: mse
+          optimizer: adam(lr: 0.001)
+        }
+        train v on d {
+          epochs: 2, batch: 128, seed: 3
+        }
+        save encoder to "\(weights)"
+        """
+    }
+
+    @Test("1, 2 and 3 threads train to the same weights and losses", arguments: ["classifier", "vae"])
+    func sameBitsOnAnyThreadCount(model: String) throws {
         let binary = try #require(nnetBinary)
         let work = temporaryDirectory("threads")
         var weights: [Data] = [], epochs: [[String]] = []
         for threads in [1, 2, 3] {
-            let program = writeProgram(Self.program(weights: "\(work)/\(threads).weights"))
+            let path = "\(work)/\(threads).weights"
+            let program = writeProgram(model == "vae" ? Self.vaeProgram(weights: path) : Self.program(weights: path))
             let run = try LaunchedNNet(["run", program, "--threads", "\(threads)", "--log", "\(work)/\(threads).jsonl"],
                                        binary: binary, work: work, label: "threads-\(threads)")
             #expect(run.wait() == 0, "\(run.standardError)")
-            weights.append(try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(threads).weights")))
+            weights.append(try Data(contentsOf: URL(fileURLWithPath: path)))
             epochs.append(try loggedEpochs("\(work)/\(threads).jsonl"))
         }
         #expect(epochs[0].count == 2)

@@ -25,7 +25,7 @@ struct RandomTests {
         #expect(replay == Array(values.prefix(10)))
     }
 
-    @Test("the pool-split fillNormal gives the same values and leaves the same stream", arguments: [1, 4095, 12_801])
+    @Test("the pool-split fillNormal gives the same values and leaves the same stream", arguments: [1, 2047, 2560, 12_801])
     func parallelFillNormalMatchesTheSerialOne(count: Int) {
         var serial = SeededGenerator(seed: 9), split = SeededGenerator(seed: 9)
         var expected = [Float](repeating: .nan, count: count), values = [Float](repeating: .nan, count: count)

@@ -101,7 +101,7 @@ public final class VAETrainer {
     /// (checking every loss, gradient and parameter for NaN/Inf), otherwise only measures.
     /// Returns the batch's summed reconstruction loss and KL divergence.
     private func batchStep(_ data: Dataset, rows: Int, first: Int, order: [Int], encoderExecutor: Executor,
-                           decoderExecutor: Executor, training: TrainingRun?, noise: UnsafeMutablePointer<Float>,
+                           decoderExecutor: Executor, training: TrainingRun?, sampling: ReparameterizationBuffers,
                            random: inout SeededGenerator) throws -> (reconstruction: Double, divergence: Double) {
         let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
         let input = encoderExecutor.buffer(eGraph.input)
@@ -118,15 +118,9 @@ public final class VAETrainer {
         var divergence: Double = 0
         if configuration.variational {
             // Both values of each Box-Muller pair (one draw per value cost 3% of an epoch).
-            random.fillNormal(noise, count: rows * latent)
-            for row in 0..<rows {
-                for j in 0..<latent {
-                    let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
-                    let epsilon = noise[row * latent + j]
-                    z[row * latent + j] = mu + expf(0.5 * logVariance) * epsilon
-                    divergence += Double(-0.5 * (1 + logVariance - mu * mu - expf(logVariance)))
-                }
-            }
+            random.fillNormal(sampling.noise, count: rows * latent, draws: sampling.draws)
+            divergence = Reparameterization.sample(code: code, noise: sampling.noise, z: z, rows: rows, latent: latent,
+                                                   partials: sampling.partials)
             if training != nil { try checkSampledCode(rows: rows, divergence: divergence) }
         } else {
             z.update(from: code, count: rows * latent)
@@ -139,18 +133,9 @@ public final class VAETrainer {
         try checkDecoderStep(rows: rows, dropout: decoderDropout)
         let dz = decoderExecutor.buffer(dGraph.inputGradient!)
         let seed = encoderExecutor.buffer(eGraph.target!)
-        let beta = configuration.beta, inverseRows = 1 / Float(rows)
         if configuration.variational {
-            for row in 0..<rows {
-                for j in 0..<latent {
-                    let mu = code[row * 2 * latent + j], logVariance = code[row * 2 * latent + latent + j]
-                    let g = dz[row * latent + j]
-                    let deviation = expf(0.5 * logVariance)
-                    seed[row * 2 * latent + j] = g + beta * mu * inverseRows
-                    seed[row * 2 * latent + latent + j] = g * noise[row * latent + j] * 0.5 * deviation
-                        + beta * 0.5 * (deviation * deviation - 1) * inverseRows
-                }
-            }
+            Reparameterization.backward(code: code, noise: sampling.noise, dz: dz, seed: seed, rows: rows, latent: latent,
+                                        beta: configuration.beta)
         } else {
             seed.update(from: dz, count: rows * latent)
         }
@@ -199,8 +184,7 @@ public final class VAETrainer {
         // Reconstruction losses are means over elements: scaled by the sample size they become
         // sums over each sample (the usual VAE convention), gradients included.
         decoderExecutor.lossScale = Float(sampleSize)
-        let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
-        defer { noise.deallocate() }
+        let sampling = ReparameterizationBuffers(batch: batch, latent: latent)
         position = Checkpoint.Position(epochsBefore: epochsTrained)
         sums = (0, 0)
         directory = try configuration.checkpoint.map { try CheckpointDirectory($0.directory) }
@@ -220,7 +204,7 @@ public final class VAETrainer {
                 do {
                     let step = try batchStep(data, rows: min(batch, data.count - first), first: first, order: order,
                                              encoderExecutor: encoderExecutor, decoderExecutor: decoderExecutor,
-                                             training: training, noise: noise, random: &random)
+                                             training: training, sampling: sampling, random: &random)
                     sums.reconstruction += step.reconstruction
                     sums.divergence += step.divergence
                 } catch let fault as NumericalFault where configuration.onNonFinite == .skip && fault.tensor != .parameter {
@@ -252,8 +236,7 @@ public final class VAETrainer {
         let (encoderExecutor, decoderExecutor) = executors(batch: batch)
         decoderExecutor.lossScale = Float(sampleSize)
         var random = SeededGenerator(seed: seed)
-        let noise = UnsafeMutablePointer<Float>.allocate(capacity: batch * max(latent, 1))
-        defer { noise.deallocate() }
+        let sampling = ReparameterizationBuffers(batch: batch, latent: latent)
         let order = Array(0..<data.count)
         var total = (reconstruction: 0.0, divergence: 0.0)
         var first = 0
@@ -261,7 +244,7 @@ public final class VAETrainer {
             let rows = min(batch, data.count - first)
             // Without optimizers nothing is checked, so nothing is thrown.
             let step = (try? batchStep(data, rows: rows, first: first, order: order, encoderExecutor: encoderExecutor,
-                                       decoderExecutor: decoderExecutor, training: nil, noise: noise, random: &random))
+                                       decoderExecutor: decoderExecutor, training: nil, sampling: sampling, random: &random))
                 ?? (reconstruction: 0, divergence: 0)
             total.reconstruction += step.reconstruction
             total.divergence += step.divergence
