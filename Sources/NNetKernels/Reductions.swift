@@ -8,7 +8,30 @@ extension Kernels {
     /// single column is summed in 16 interleaved partials instead.
     public static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
                                   output sums: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if columns == 1 {
+        columnSums(x, rows: rows, columns: columns, stride: columns, output: sums, accumulate: accumulate)
+    }
+
+    /// `columnSums` split over the pool by blocks of 64 columns from `streamingSplitThreshold`
+    /// elements on (W6's 128x784 and 128x400 bias gradients ran on the calling thread alone while
+    /// the workers waited). Each column is summed by one thread in row order, so the sums are
+    /// the same bits as `columnSums`'.
+    public static func columnSumsInParallel(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
+                                            output sums: UnsafeMutablePointer<Float>, accumulate: Bool,
+                                            pool: ThreadPool = .shared) {
+        let blocks = (columns + 63) / 64
+        let parts = min(blocks, streamingParts(rows * columns, pool: pool))
+        if parts <= 1 {
+            columnSums(x, rows: rows, columns: columns, stride: columns, output: sums, accumulate: accumulate)
+            return
+        }
+        pool.parallelFor(parts, ColumnSumParts(x: x, sums: sums, rows: rows, columns: columns, blocks: blocks,
+                                               parts: parts, accumulate: accumulate))
+    }
+
+    /// Sums of `columns` columns of x, whose rows are `stride` floats apart.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int,
+                           output sums: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if columns == 1 && stride == 1 {
             // One column (a one-unit layer's bias): a contiguous sum in 16 lane-wise partials.
             var partials = SIMD16<Float>()
             Vector.forEach(rows) { i, lanes in partials += Vector.load(x + i, lanes: lanes) }
@@ -26,7 +49,7 @@ extension Kernels {
             for _ in 0..<rows {
                 s0 += Vector.load(row); s1 += Vector.load(row + 16)
                 s2 += Vector.load(row + 32); s3 += Vector.load(row + 48)
-                row += columns
+                row += stride
             }
             Vector.store(s0, sums + j); Vector.store(s1, sums + j + 16)
             Vector.store(s2, sums + j + 32); Vector.store(s3, sums + j + 48)
@@ -38,7 +61,7 @@ extension Kernels {
             var row = x + column
             for _ in 0..<rows {
                 s += Vector.load(row, lanes: lanes)
-                row += columns
+                row += stride
             }
             Vector.store(s, sums + column, lanes: lanes)
         }
@@ -90,5 +113,19 @@ extension Kernels {
             s0 = s0.addingProduct(Vector.load(x + i + offset, lanes: lanes), Vector.load(y + i + offset, lanes: lanes))
         }
         return ((s0 + s1) + (s2 + s3)).sum()
+    }
+}
+
+/// Part p of `parts` sums the columns of blocks p·blocks/parts ..< (p+1)·blocks/parts (64 each).
+struct ColumnSumParts: ParallelTask {
+    let x: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>
+    let rows: Int, columns: Int, blocks: Int, parts: Int
+    let accumulate: Bool
+
+    func run(_ part: Int) {
+        let first = part * blocks / parts * 64, end = min(columns, (part + 1) * blocks / parts * 64)
+        guard first < end else { return }
+        Kernels.columnSums(x + first, rows: rows, columns: end - first, stride: columns, output: sums + first,
+                           accumulate: accumulate)
     }
 }

@@ -5,9 +5,10 @@
 // Each element's result is computed alone, so any split gives the same bits.
 
 extension Kernels {
-    /// Elements from which a streaming pass is split over the pool: 64k floats (256 KB) take
-    /// ~10-20 µs on one core, against 1-3 µs to hand half to a worker.
-    public static let streamingSplitThreshold = 1 << 16
+    /// Elements from which a streaming pass is split over the pool: 32k floats (128 KB) take
+    /// ~5-10 µs on one core, against 1-3 µs to hand half to a worker. (From 64k, W6's 128x400
+    /// ReLU gradients ran on the calling thread alone while the workers waited.)
+    public static let streamingSplitThreshold = 1 << 15
 
     /// target[0..<count] = source[0..<count] (the ranges must not overlap).
     public static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {

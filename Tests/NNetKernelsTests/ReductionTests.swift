@@ -21,6 +21,21 @@ struct ReductionTests {
         #expect(worstError(fast, slow, absolute: bound, relative: 0) <= 1, "\(shape)")
     }
 
+    /// Split over the pool by 64-column blocks, the sums are those of one thread bit for bit
+    /// (a pool of 3 so that the blocks split unevenly; 65 columns leave one column to a part).
+    @Test("columnSumsInParallel equals columnSums bit for bit",
+          arguments: [RowShape(128, 784), RowShape(600, 65), RowShape(300, 200), RowShape(4096, 1)], [false, true])
+    func parallelColumnSums(shape: RowShape, accumulate: Bool) {
+        var random = TestRandom(seed: 33)
+        let x = random.floats(shape.count)
+        let start = random.floats(shape.columns)
+        var serial = start, split = start
+        Kernels.columnSums(x, rows: shape.rows, columns: shape.columns, output: &serial, accumulate: accumulate)
+        Kernels.columnSumsInParallel(x, rows: shape.rows, columns: shape.columns, output: &split, accumulate: accumulate,
+                                     pool: ThreadPool(threadCount: 3))
+        #expect(split == serial, "\(shape)")
+    }
+
     @Test("argmax and correctPredictions match the reference", arguments: shapes)
     func argmax(shape: RowShape) {
         var random = TestRandom(seed: 32)

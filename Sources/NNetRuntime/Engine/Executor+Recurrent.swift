@@ -45,7 +45,7 @@ extension Executor {
             let dR = UnsafePointer(state(node.inputs[0]))
             let rows = layout.batch * layout.time
             useReference ? Reference.columnSums(dR, rows: rows, columns: layout.width, output: y, accumulate: false)
-                : Kernels.columnSums(dR, rows: rows, columns: layout.width, output: y, accumulate: false)
+                : Kernels.columnSumsInParallel(dR, rows: rows, columns: layout.width, output: y, accumulate: false)
         case .embedding:
             let table = graph[node.inputs[1]]
             let count = batchSize * graph[node.inputs[0]].elementsPerSample

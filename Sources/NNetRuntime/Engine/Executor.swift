@@ -198,7 +198,7 @@ public final class Executor {
             let dy = graph[node.inputs[0]]
             let columns = node.shape.last ?? 1
             useReference ? Reference.columnSums(input(0), rows: rows(dy), columns: columns, output: y, accumulate: false)
-                : Kernels.columnSums(input(0), rows: rows(dy), columns: columns, output: y, accumulate: false)
+                : Kernels.columnSumsInParallel(input(0), rows: rows(dy), columns: columns, output: y, accumulate: false)
         case .activationGradient(let kind):
             let count = batchSize * node.elementsPerSample
             useReference ? Reference.activationBackward(kind, output: input(0), gradient: input(1), result: y, count: count)
