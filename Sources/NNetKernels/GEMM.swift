@@ -171,6 +171,11 @@ extension Kernels {
                          c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
             return
         }
+        if isOuterProduct(k: k, transB: transB, ldb: ldb) {
+            outerProduct(transA: transA, m: m, n: n, a: a, lda: lda, b: b, c: c, ldc: ldc, accumulate: accumulate,
+                         bias: bias, activation: activation, pool: pool)
+            return
+        }
         let problem = GEMMProblem(transA: transA, transB: transB, k: k, a: a, lda: lda, b: b, ldb: ldb,
                                   c: c, ldc: ldc, accumulate: accumulate, bias: bias, activation: activation)
         let flops = 2 * Double(m) * Double(n) * Double(k)

@@ -98,6 +98,8 @@ struct GEMMTests {
         GEMMShape(65, 100, 200), GEMMShape(300, 70, 500), GEMMShape(7, 129, 64), GEMMShape(100, 7, 193),
         // A last strip of exactly 16 columns (the half-width kernel, packed 16 at a time).
         GEMMShape(40, 400, 37),
+        // Depth 1: outer products (a one-unit layer's input gradient), split over rows when large.
+        GEMMShape(256, 256, 1), GEMMShape(300, 70, 1),
         // The seed models' forward and backward shapes.
         GEMMShape(32, 32, 784), GEMMShape(784, 32, 32), GEMMShape(32, 784, 32), GEMMShape(128, 256, 512),
         // One output column (the matrix-vector path): short and long rows, few and many outputs
@@ -127,7 +129,7 @@ struct GEMMTests {
     @Test("fused bias and activation match the reference",
           // 24x48: full tiles of the half-width (16-column) kernel; 17x33: its scratch tile.
           arguments: [GEMMShape(1, 1, 1), GEMMShape(17, 33, 15), GEMMShape(32, 64, 300), GEMMShape(9, 31, 0),
-                      GEMMShape(24, 48, 70),
+                      GEMMShape(24, 48, 70), GEMMShape(40, 100, 1),
                       GEMMShape(1000, 1, 2), GEMMShape(37, 1, 300)],
           activations)
     func fusedEpilogue(shape: GEMMShape, activation: ActivationKind) {
@@ -159,7 +161,7 @@ struct GEMMTests {
           // 517x40 and 400x200 are split along m at 2 threads, the others along n; 517x40,
           // 128x400 and 64x1000 share a strip between two threads (see "GEMM pieces").
           arguments: [GEMMShape(200, 300, 257), GEMMShape(517, 40, 129), GEMMShape(64, 1000, 100),
-                      GEMMShape(128, 400, 100), GEMMShape(400, 200, 64)], GEMMVariant.all)
+                      GEMMShape(128, 400, 100), GEMMShape(400, 200, 64), GEMMShape(256, 256, 1)], GEMMVariant.all)
     func threadCountDeterminism(shape: GEMMShape, variant: GEMMVariant) {
         let problem = GEMMCase(shape, variant)
         var random = TestRandom(seed: 3)
