@@ -205,7 +205,7 @@ extension Kernels {
 
 /// How a GEMM is dealt out to threads: along n (32-column strips) or along m (8-row panels),
 /// whichever makes a piece cheaper. Either way the pieces get equal shares of the tiles
-/// (`GEMMParts`), so what differs is what each piece packs and reads: split along n, every
+/// (`GEMMPieces`), so what differs is what each piece packs and reads: split along n, every
 /// thread reads all of A and its own strips of B; split along m, all of B and its own panels of A
 /// (and packs all of B when B needs packing at the piece's height). In training, B is usually a
 /// weight matrix the optimizer rewrote after the previous step (in L3 or in the other core's
