@@ -16,20 +16,14 @@ extension Kernels {
     static func outerProduct(transA: Bool, m: Int, n: Int, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
                              bias: UnsafePointer<Float>?, activation: ActivationKind, pool: ThreadPool?) {
+        let parts = pool.map { min(m, streamingParts(m * n, pool: $0)) } ?? 1
         let rows = OuterProductRows(column: a, columnStride: transA ? 1 : lda, row: b, c: c, ldc: ldc, n: n,
-                                    accumulate: accumulate, bias: bias, activation: activation, m: m, parts: 1)
-        guard let pool, m > 1 else {
+                                    accumulate: accumulate, bias: bias, activation: activation, m: m, parts: parts)
+        if let pool, parts > 1 {
+            pool.parallelFor(parts, rows)
+        } else {
             rows.run(rows: 0..<m)
-            return
         }
-        let parts = min(m, streamingParts(m * n, pool: pool))
-        if parts == 1 {
-            rows.run(rows: 0..<m)
-            return
-        }
-        var split = rows
-        split.parts = parts
-        pool.parallelFor(parts, split)
     }
 }
 
@@ -41,8 +35,7 @@ struct OuterProductRows: ParallelTask {
     let accumulate: Bool
     let bias: UnsafePointer<Float>?
     let activation: ActivationKind
-    let m: Int
-    var parts: Int
+    let m: Int, parts: Int
 
     func run(_ part: Int) {
         run(rows: (part * m / parts)..<((part + 1) * m / parts))

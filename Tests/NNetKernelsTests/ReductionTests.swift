@@ -8,12 +8,17 @@ struct ReductionTests {
     /// One column (a one-unit layer's bias gradient) takes its own path: 1000 and 17 rows.
     static let shapes = rowShapes + [RowShape(129, 70), RowShape(300, 128), RowShape(1000, 1), RowShape(17, 1)]
 
+    /// A matrix of `shape` and a row of starting sums (for `accumulate`), drawn from `seed`.
+    static func columnSumInputs(_ shape: RowShape, seed: UInt64) -> (x: [Float], start: [Float]) {
+        var random = TestRandom(seed: seed)
+        let x = random.floats(shape.count)
+        return (x, random.floats(shape.columns))
+    }
+
     /// Float sums in row order: error ≤ rows·u·Σ|x| ≤ rows²·6e-8 for |x| ≤ 1; 1e-7·rows² bounds it.
     @Test("columnSums matches the reference", arguments: shapes, [false, true])
     func columnSums(shape: RowShape, accumulate: Bool) {
-        var random = TestRandom(seed: 31)
-        let x = random.floats(shape.count)
-        let start = random.floats(shape.columns)
+        let (x, start) = Self.columnSumInputs(shape, seed: 31)
         var fast = start, slow = start
         Kernels.columnSums(x, rows: shape.rows, columns: shape.columns, output: &fast, accumulate: accumulate)
         Reference.columnSums(x, rows: shape.rows, columns: shape.columns, output: &slow, accumulate: accumulate)
@@ -26,9 +31,7 @@ struct ReductionTests {
     @Test("columnSumsInParallel equals columnSums bit for bit",
           arguments: [RowShape(128, 784), RowShape(600, 65), RowShape(300, 200), RowShape(4096, 1)], [false, true])
     func parallelColumnSums(shape: RowShape, accumulate: Bool) {
-        var random = TestRandom(seed: 33)
-        let x = random.floats(shape.count)
-        let start = random.floats(shape.columns)
+        let (x, start) = Self.columnSumInputs(shape, seed: 33)
         var serial = start, split = start
         Kernels.columnSums(x, rows: shape.rows, columns: shape.columns, output: &serial, accumulate: accumulate)
         Kernels.columnSumsInParallel(x, rows: shape.rows, columns: shape.columns, output: &split, accumulate: accumulate,

@@ -248,10 +248,11 @@ public final class GANTrainer {
         // -1: no gradient (batch_norm's running statistics), which the optimizer skips.
         let gradients = dGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(discriminatorExecutor.buffer($0)) }
         let generatorGradients = gGraph.parameterGradients.map { $0 < 0 ? nil : UnsafePointer(generatorExecutor.buffer($0)) }
-        // Where the R1 penalty adds its gradient: the real batch's, before the generated batch's join them.
-        let penaltyGradients = gradients.indices.map { gradients[$0] == nil ? nil : realGradients + discriminator.parameters.offsets[$0] }
-        // In one run, the R1 penalty adds its gradient to the run's.
-        let mutableGradients = gradients.map { $0.map { UnsafeMutablePointer(mutating: $0) } }
+        // Where the R1 penalty adds its gradient: in one run, to the run's; in two, to the real
+        // batch's, before the generated batch's join them.
+        let penaltyGradients = judgesBothInOnePass
+            ? gradients.map { $0.map { UnsafeMutablePointer(mutating: $0) } }
+            : gradients.indices.map { gradients[$0] == nil ? nil : realGradients + discriminator.parameters.offsets[$0] }
         let steps = data.count / batch
         guard steps > 0 else {
             throw DataError(path: nil, "the GAN's batch of \(batch) is larger than the \(data.count) training samples")
@@ -317,7 +318,7 @@ public final class GANTrainer {
                             stepLossD = discriminatorExecutor.loss
                             real = sumOfScores(rows: 0..<batch)
                             if let r1Penalty {
-                                r1Penalty.accumulate(inputs: input, rows: batch, dropout: realDropout, into: mutableGradients)
+                                r1Penalty.accumulate(inputs: input, rows: batch, dropout: realDropout, into: penaltyGradients)
                                 try checkSummedGradients(gradients)
                             }
                         } else {
