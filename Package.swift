@@ -21,15 +21,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // libm's sincos (a GNU extension the Glibc module does not export).
-        .systemLibrary(name: "CLibm", path: "Sources/CLibm"),
         // Test support: counts heap allocations (the steady-state training step must make none).
         .target(name: "CAllocationCounter"),
         .target(name: "NNetSyntax", swiftSettings: optimized),
         .target(name: "NNetKernels", swiftSettings: optimized),
         .target(name: "NNetIR", dependencies: ["NNetSyntax", "NNetKernels"], swiftSettings: optimized),
         .target(name: "NNetPlanner", dependencies: ["NNetIR", "NNetKernels"], swiftSettings: optimized),
-        .target(name: "NNetRuntime", dependencies: ["NNetIR", "NNetPlanner", "NNetKernels", "CZlib", "CLibm"], swiftSettings: optimized),
+        .target(name: "NNetRuntime", dependencies: ["NNetIR", "NNetPlanner", "NNetKernels", "CZlib"], swiftSettings: optimized),
         .target(name: "NNetDriver", dependencies: ["NNetSyntax", "NNetIR", "NNetPlanner", "NNetRuntime"], swiftSettings: optimized),
         .executableTarget(name: "nnet", dependencies: ["NNetDriver"], swiftSettings: optimized),
         .testTarget(name: "NNetSyntaxTests", dependencies: ["NNetSyntax"]),

@@ -1,7 +1,6 @@
 // Seeded, platform-independent random numbers: initialisation, shuffling, dropout, noise.
 // Stage: runtime. xoshiro256** seeded through SplitMix64, so a seed gives the same stream everywhere.
 
-import CLibm
 import NNetKernels
 
 #if canImport(Glibc)
@@ -60,21 +59,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// `count` standard normals into `buffer`, both values of each Box-Muller pair (half the
-    /// logarithms, square roots and draws of `normal()` per value: GAN noise is 12,800 values a step).
+    /// logarithms, square roots and draws of `normal()` per value: GAN noise is 12,800 values a
+    /// step), through the vector Box-Muller of Random+BoxMuller.swift (eight pairs drawn at a time).
     public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i < count {
-            let (first, second) = SeededGenerator.boxMuller(next(), next())
-            buffer[i] = first
-            if i + 1 < count { buffer[i + 1] = second }
-            i += 2
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { draws in
+            var pair = 0
+            while 2 * pair < count {
+                let pairs = min(8, (count + 1) / 2 - pair)
+                for word in 0..<2 * pairs { draws[word] = next() }
+                SeededGenerator.normals(from: draws.baseAddress!, pairs: pairs, values: min(16, count - 2 * pair),
+                                        into: buffer + 2 * pair)
+                pair += pairs
+            }
         }
     }
 
-    /// The same values as `fillNormal(_:count:)`, with the logarithms and trigonometry split over
-    /// the thread pool: only the generator's draws are sequential (into `draws`, which holds at
-    /// least count + 1 words). Box-Muller costs ~40 ns a pair on one core; a GAN step's noise
-    /// was 3% of an epoch on the calling thread while the workers waited.
+    /// The same values as `fillNormal(_:count:)`, with the Box-Muller transform split over the
+    /// thread pool: only the generator's draws are sequential (into `draws`, which holds at
+    /// least count + 1 words).
     public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int,
                                     draws: UnsafeMutablePointer<UInt64>) {
         let pairs = (count + 1) / 2
@@ -82,18 +84,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         let pool = ThreadPool.shared
         let parts = count >= 2048 ? pool.threadCount : 1
         pool.parallelFor(parts, NormalPairs(draws: draws, buffer: buffer, count: count, pairs: pairs, parts: parts))
-    }
-
-    /// One Box-Muller pair from two raw draws (53-bit uniforms; u1 kept above 0).
-    @inline(__always) static func boxMuller(_ first: UInt64, _ second: UInt64) -> (Float, Float) {
-        let u1 = max(Double(first >> 11) * 0x1p-53, Double.leastNormalMagnitude)
-        let u2 = Double(second >> 11) * 0x1p-53
-        let radius = sqrt(-2 * log(u1)), angle = 2 * Double.pi * u2
-        // One sincos instead of cos and sin: the same bits (glibc; checked on 20M angles), one
-        // argument reduction (the noise's trigonometry was 2% of a GAN epoch).
-        var sine = 0.0, cosine = 0.0
-        nnet_sincos(angle, &sine, &cosine)
-        return (Float(radius * cosine), Float(radius * sine))
     }
 
     /// Uniform integer in 0..<bound.
@@ -113,10 +103,8 @@ private struct NormalPairs: ParallelTask {
     let draws: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<Float>
     let count: Int, pairs: Int, parts: Int
     func run(_ part: Int) {
-        for pair in (part * pairs / parts)..<((part + 1) * pairs / parts) {
-            let (first, second) = SeededGenerator.boxMuller(draws[2 * pair], draws[2 * pair + 1])
-            buffer[2 * pair] = first
-            if 2 * pair + 1 < count { buffer[2 * pair + 1] = second }
-        }
+        let first = part * pairs / parts, end = (part + 1) * pairs / parts
+        SeededGenerator.normals(from: draws + 2 * first, pairs: end - first, values: min(2 * (end - first), count - 2 * first),
+                                into: buffer + 2 * first)
     }
 }
