@@ -3,9 +3,11 @@
 // Stage: runtime. Why: a libm log and sincos per pair cost ~40 ns, and a GAN step draws 12,800
 // normals (about 6% of a W5 epoch's CPU time went to them).
 //
-// Only the vector types' +, −, ×, ÷, comparisons and bit operations are used: swiftc turns
-// those into vector instructions, but leaves `addingProduct` chains and `squareRoot()` on
-// SIMDn<Double> as scalar code (one fused multiply-add or libm call per lane).
+// Only the vector types' +, −, ×, ÷ and integer bit operations are used, which swiftc turns into
+// vector instructions. It leaves `addingProduct` chains and `squareRoot()` on SIMDn<Double> as
+// scalar code (a fused multiply-add or a libm call per lane), and lane-wise selects
+// (`replacing(with:where:)`) made LLVM compute whole polynomials one lane at a time, so selects
+// are masks built from integer arithmetic. `Benchmarks/check_assembly.sh` checks the result.
 // Each function is within about one double ulp of the exact value (tests compare with libm), so
 // after the final rounding to Float a pair almost never differs from libm's (none in the tests'
 // millions of draws). IEEE operations in a fixed order give the same values on every CPU and C
