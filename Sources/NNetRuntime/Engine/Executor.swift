@@ -70,6 +70,18 @@ public final class Executor {
     /// gradients and `keep` nodes hold their values after a run; other buffers are reused.
     public func buffer(_ node: NodeID) -> UnsafeMutablePointer<Float> { buffers[node] }
 
+    /// Points the graph's input or target at `memory` instead of its buffer in the arena, and its
+    /// views (reshape) along with it, so that one executor reads another's output or gradient
+    /// without a copy (a GAN's generator step). No step writes an input or a target; `memory`
+    /// must hold `batchCapacity` rows and outlive every run of this executor.
+    public func bind(_ node: NodeID, to memory: UnsafeMutablePointer<Float>) {
+        precondition(node == graph.input || node == graph.target, "only the input or the target can be bound")
+        buffers[node] = memory
+        for view in graph.nodes {  // ids are in topological order: a view's source comes first
+            if case .reshape = view.op { buffers[view.id] = buffers[view.inputs[0]] }
+        }
+    }
+
     /// The generator dropout draws from (part of a checkpoint's state).
     public var randomState: [UInt64] {
         get { generator.stateWords }

@@ -125,6 +125,9 @@ public final class GANTrainer {
     private let instanceNoiseValues: UnsafeMutablePointer<Float>
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
+    /// Whether `throughDiscriminator` reads the generator's output buffer and the generator's seed
+    /// is `throughDiscriminator`'s input gradient (bound at init), instead of copies of them.
+    let handsOverInPlace: Bool
     /// The R1 penalty on each real batch, when configured.
     let r1Penalty: R1Penalty?
     /// The moving average of the generator's weights, when configured (`generator_ema`).
@@ -188,6 +191,14 @@ public final class GANTrainer {
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
         instanceNoiseValues = .allocate(capacity: configuration.instanceNoise > 0 ? batch * sampleSize : 1)
+        // Without instance noise, which is added to the discriminator's input in place, the pass
+        // through the discriminator reads the generator's output where it is, and the generator's
+        // backward pass its seed where that pass leaves it (the two 128x784 copies of W5's step).
+        handsOverInPlace = configuration.instanceNoise == 0
+        if handsOverInPlace {
+            throughDiscriminator.bind(through.input, to: generatorExecutor.buffer(generatorExecutor.graph.output))
+            generatorExecutor.bind(generatorExecutor.graph.target!, to: throughDiscriminator.buffer(through.inputGradient!))
+        }
     }
 
     deinit {
@@ -345,9 +356,11 @@ public final class GANTrainer {
                     // discriminator (not updated) and the generator's backward pass remain.
                     // With instance noise, the same noisy samples the discriminator was just shown; the
                     // noise is additive, so the gradient it hands back is the generated samples'.
-                    Kernels.copy(generatorExecutor.buffer(gGraph.output), to: throughDiscriminator.buffer(tGraph.input),
-                                 count: batch * sampleSize)
-                    addInstanceNoise(throughDiscriminator.buffer(tGraph.input), rows: batch, sigma: sigma, redraw: false)
+                    if !handsOverInPlace {
+                        Kernels.copy(generatorExecutor.buffer(gGraph.output), to: throughDiscriminator.buffer(tGraph.input),
+                                     count: batch * sampleSize)
+                        addInstanceNoise(throughDiscriminator.buffer(tGraph.input), rows: batch, sigma: sigma, redraw: false)
+                    }
                     let target = throughDiscriminator.buffer(tGraph.target!)
                     let wanted: Float = configuration.loss == .minimax ? 0 : 1
                     for row in 0..<batch { target[row] = wanted }
@@ -357,7 +370,9 @@ public final class GANTrainer {
                     let seed = generatorExecutor.buffer(gGraph.target!)
                     // Minimax: G descends log(1 − D) = −BCE(D, 0), so the gradient changes sign.
                     let sign: Float = configuration.loss == .minimax ? -1 : 1
-                    Kernels.copy(throughDiscriminator.buffer(tGraph.inputGradient!), to: seed, count: batch * sampleSize)
+                    if !handsOverInPlace {
+                        Kernels.copy(throughDiscriminator.buffer(tGraph.inputGradient!), to: seed, count: batch * sampleSize)
+                    }
                     if sign != 1 { Kernels.scale(seed, by: sign, count: batch * sampleSize) }
                     generatorExecutor.runBackward()
                     try checkStep(generator, generatorExecutor, gradients: generatorGradients, rows: batch,
