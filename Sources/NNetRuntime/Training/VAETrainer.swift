@@ -104,12 +104,11 @@ public final class VAETrainer {
                            decoderExecutor: Executor, training: TrainingRun?, sampling: ReparameterizationBuffers,
                            random: inout SeededGenerator) throws -> (reconstruction: Double, divergence: Double) {
         let eGraph = encoderExecutor.graph, dGraph = decoderExecutor.graph
+        // The decoder's target is the encoder's input buffer itself (bound in `executors`).
         let input = encoderExecutor.buffer(eGraph.input)
-        let target = decoderExecutor.buffer(dGraph.target!)
         order.withUnsafeBufferPointer { order in
             data.copyFeatures(of: UnsafeBufferPointer(rebasing: order[first..<(first + rows)]), into: input)
         }
-        Kernels.copy(input, to: target, count: rows * sampleSize)
         let encoderDropout = encoderExecutor.randomGenerator
         encoderExecutor.runForward(rows: rows)
         if training != nil { try checkEncoderOutput(rows: rows, dropout: encoderDropout) }
@@ -163,6 +162,8 @@ public final class VAETrainer {
         let decoderExecutor = Executor(graph: decoderGraph, batchCapacity: batch, parameters: decoder.parameters,
                                        seed: configuration.seed &+ 7, useReference: useReference,
                                        keep: [decoderGraph.inputGradient!])
+        // The reconstruction's target is the batch the encoder reads: no copy of it per step.
+        decoderExecutor.bind(decoderGraph.target!, to: encoderExecutor.buffer(encoderExecutor.graph.input))
         return (encoderExecutor, decoderExecutor)
     }
 
