@@ -59,7 +59,7 @@ check 'NNetKernels0B0O14momentumUpdate7weights' "$arithmetic" 3 'SIMDPsSF6Scalar
 check 'NNetKernels0B0O9sgdUpdate7weights' "$arithmetic" 2 'SIMDPsSF6ScalarRpzrlE3sum'
 # The vector Box-Muller (SIMD4<Double>): packed arithmetic only. Lane-wise selects once made
 # LLVM compute the sine and cosine polynomials one lane at a time (scalar "sd" instructions).
-check 'NNetRuntime15SeededGeneratorV7normals4from' 'v(add|sub|mul|div)pd\s.*%ymm' 60 'NO CALL ALLOWED' \
+check 'NNetRuntime9BoxMullerO7normals4from' 'v(add|sub|mul|div)pd\s.*%ymm' 60 'NO CALL ALLOWED' \
     'v(add|sub|mul|div|fn?madd[0-9]+)sd\s'
 
 if [ "$failures" -gt 0 ]; then

@@ -13,17 +13,22 @@
 // millions of draws). IEEE operations in a fixed order give the same values on every CPU and C
 // library (libm's need not: glibc picks FMA or SSE2 code at run time).
 
-extension SeededGenerator {
+/// The vector Box-Muller behind `SeededGenerator.fillNormal`; public for the tests that hold its
+/// functions to libm.
+public enum BoxMuller {
+    public typealias Doubles = SIMD4<Double>
+    typealias Words = SIMD4<UInt64>
+
     /// Standard normal pairs from four pairs of raw draws (53-bit uniforms u1 from `first`,
     /// kept above 0, and u2 from `second`): (√(−2 ln u1)·cos 2πu2, √(−2 ln u1)·sin 2πu2).
     @inline(__always)
-    static func boxMuller(_ first: SIMD4<UInt64>, _ second: SIMD4<UInt64>) -> (cosine: SIMD4<Float>, sine: SIMD4<Float>) {
+    static func transform(_ first: SIMD4<UInt64>, _ second: SIMD4<UInt64>) -> (cosine: SIMD4<Float>, sine: SIMD4<Float>) {
         // u1 = 0 (a draw below 2¹¹) becomes the least normal double, as max(u1, that) would.
         let zero = ((first &>> 11) &- 1) &>> 63
-        let u1 = BoxMuller.uniform(first) + BoxMuller.doubles(zero &* Double.leastNormalMagnitude.bitPattern)
-        let u2 = BoxMuller.uniform(second)
-        let radius = BoxMuller.squareRoot(-2 * BoxMuller.logarithm(u1))
-        let (sine, cosine) = BoxMuller.sineCosine(2 * .pi * u2)
+        let u1 = uniform(first) + doubles(zero &* Double.leastNormalMagnitude.bitPattern)
+        let u2 = uniform(second)
+        let radius = squareRoot(-2 * logarithm(u1))
+        let (sine, cosine) = sineCosine(2 * .pi * u2)
         return (SIMD4<Float>(radius * cosine), SIMD4<Float>(radius * sine))
     }
 
@@ -41,8 +46,8 @@ extension SeededGenerator {
                 first[lane] = draws[2 &* (pair &+ lane)]
                 second[lane] = draws[2 &* (pair &+ lane) &+ 1]
             }
-            let (cosine, sine) = boxMuller(first, second)
-            let interleaved = BoxMuller.interleave(cosine, sine)
+            let (cosine, sine) = transform(first, second)
+            let interleaved = interleave(cosine, sine)
             let stored = min(8, values &- 2 &* pair)
             if stored == 8 {
                 UnsafeMutableRawPointer(buffer + 2 &* pair).storeBytes(of: interleaved, as: SIMD8<Float>.self)
@@ -52,13 +57,6 @@ extension SeededGenerator {
             pair += lanes
         }
     }
-}
-
-/// The vector functions behind `SeededGenerator.boxMuller`; public for the tests that hold them
-/// to libm.
-public enum BoxMuller {
-    public typealias Doubles = SIMD4<Double>
-    typealias Words = SIMD4<UInt64>
 
     @inline(__always) static func doubles(_ bits: Words) -> Doubles { unsafeBitCast(bits, to: Doubles.self) }
     @inline(__always) static func words(_ x: Doubles) -> Words { unsafeBitCast(x, to: Words.self) }

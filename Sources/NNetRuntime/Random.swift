@@ -67,8 +67,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             while 2 * pair < count {
                 let pairs = min(8, (count + 1) / 2 - pair)
                 for word in 0..<2 * pairs { draws[word] = next() }
-                SeededGenerator.normals(from: draws.baseAddress!, pairs: pairs, values: min(16, count - 2 * pair),
-                                        into: buffer + 2 * pair)
+                BoxMuller.normals(from: draws.baseAddress!, pairs: pairs, values: min(16, count - 2 * pair),
+                                  into: buffer + 2 * pair)
                 pair += pairs
             }
         }
@@ -104,7 +104,7 @@ private struct NormalPairs: ParallelTask {
     let count: Int, pairs: Int, parts: Int
     func run(_ part: Int) {
         let first = part * pairs / parts, end = (part + 1) * pairs / parts
-        SeededGenerator.normals(from: draws + 2 * first, pairs: end - first, values: min(2 * (end - first), count - 2 * first),
-                                into: buffer + 2 * first)
+        BoxMuller.normals(from: draws + 2 * first, pairs: end - first, values: min(2 * (end - first), count - 2 * first),
+                          into: buffer + 2 * first)
     }
 }

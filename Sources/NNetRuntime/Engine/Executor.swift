@@ -49,15 +49,20 @@ public final class Executor {
         arena.initialize(repeating: 0, count: max(plan.arenaSize, 1))
         scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchSize, 1))
         scratch.initialize(repeating: 0, count: max(scratchSize, 1))
-        var resolved = [UnsafeMutablePointer<Float>](repeating: arena, count: graph.nodes.count)
-        for node in graph.nodes {
-            switch node.op {
-            case .parameter(let index): resolved[node.id] = parameters.pointer(index)
-            case .reshape: resolved[node.id] = resolved[node.inputs[0]]
-            default: resolved[node.id] = arena + (plan.offsets[node.id] ?? 0)
-            }
+        let arena = arena, offsets = plan.offsets
+        buffers = graph.nodes.map { node in
+            if case .parameter(let index) = node.op { return parameters.pointer(index) }
+            return arena + (offsets[node.id] ?? 0)
         }
-        buffers = resolved
+        pointViewsAtTheirSources()
+    }
+
+    /// Makes every view (reshape) share its source's buffer. Node ids are in topological order,
+    /// so a view's source, itself possibly a view, is resolved first.
+    private func pointViewsAtTheirSources() {
+        for view in graph.nodes {
+            if case .reshape = view.op { buffers[view.id] = buffers[view.inputs[0]] }
+        }
     }
 
     deinit {
@@ -77,9 +82,7 @@ public final class Executor {
     public func bind(_ node: NodeID, to memory: UnsafeMutablePointer<Float>) {
         precondition(node == graph.input || node == graph.target, "only the input or the target can be bound")
         buffers[node] = memory
-        for view in graph.nodes {  // ids are in topological order: a view's source comes first
-            if case .reshape = view.op { buffers[view.id] = buffers[view.inputs[0]] }
-        }
+        pointViewsAtTheirSources()
     }
 
     /// The generator dropout draws from (part of a checkpoint's state).

@@ -126,8 +126,9 @@ public final class GANTrainer {
     /// Discriminator forward/backward to its input only, for the generator step.
     let throughDiscriminator: Executor
     /// Whether `throughDiscriminator` reads the generator's output buffer and the generator's seed
-    /// is `throughDiscriminator`'s input gradient (bound at init), instead of copies of them.
-    let handsOverInPlace: Bool
+    /// is `throughDiscriminator`'s input gradient (bound at init), instead of copies of them: when
+    /// there is no instance noise, which is added to the discriminator's input in place.
+    var handsOverInPlace: Bool { configuration.instanceNoise == 0 }
     /// The R1 penalty on each real batch, when configured.
     let r1Penalty: R1Penalty?
     /// The moving average of the generator's weights, when configured (`generator_ema`).
@@ -191,10 +192,8 @@ public final class GANTrainer {
         noiseSize = elementCount(generator.model.inputShape)
         sampleSize = elementCount(generator.model.outputShape)
         instanceNoiseValues = .allocate(capacity: configuration.instanceNoise > 0 ? batch * sampleSize : 1)
-        // Without instance noise, which is added to the discriminator's input in place, the pass
-        // through the discriminator reads the generator's output where it is, and the generator's
-        // backward pass its seed where that pass leaves it (the two 128x784 copies of W5's step).
-        handsOverInPlace = configuration.instanceNoise == 0
+        // The pass through the discriminator reads the generator's output where it is, and the
+        // generator's backward pass its seed where that pass leaves it (two 128x784 copies a W5 step).
         if handsOverInPlace {
             throughDiscriminator.bind(through.input, to: generatorExecutor.buffer(generatorExecutor.graph.output))
             generatorExecutor.bind(generatorExecutor.graph.target!, to: throughDiscriminator.buffer(through.inputGradient!))
